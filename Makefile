@@ -1,0 +1,33 @@
+# Two commands do all set-up on a fresh machine (Python 3.11+, pip reaching PyPI):
+#   make report   regenerate every figure and table in figures/ from data/
+#   make test     run the test suite (unit tests and notebooks)
+# Both create .venv and install the package with its pinned dependencies first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+DATA   ?= data
+OUT    ?= figures
+
+.PHONY: install report test lab bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade "pip>=23.2"
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/corpus report --data $(DATA) --out $(OUT)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis build src/*.egg-info

@@ -1,0 +1,5 @@
+"""``python -m corpus`` is the ``corpus`` command."""
+
+from .cli import main
+
+raise SystemExit(main())
