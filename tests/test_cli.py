@@ -55,3 +55,14 @@ def test_help_on_every_command(argv, capsys):
         main(argv)
     assert exc.value.code == 0
     assert "usage: corpus" in capsys.readouterr().out
+
+
+def test_committed_figures_are_what_report_writes(tmp_path):
+    """figures/ in the repo is exactly what `make report` regenerates from data/."""
+    from corpus import config
+    from corpus.report import build_report
+
+    written = build_report(config.DATA_DIR, out_dir=tmp_path)
+    for path in written:
+        committed = config.FIGURES_DIR / path.name
+        assert committed.read_bytes() == path.read_bytes(), f"figures/{path.name} is stale: run `make report`"
