@@ -66,3 +66,44 @@ def test_committed_figures_are_what_report_writes(tmp_path):
     for path in written:
         committed = config.FIGURES_DIR / path.name
         assert committed.read_bytes() == path.read_bytes(), f"figures/{path.name} is stale: run `make report`"
+
+
+def test_segment_text(capsys):
+    assert main(["segment", "各位代表、同志们！要推动XXX高质量发展"]) == 0
+    assert capsys.readouterr().out == "各位代表 、 同志们 ！ 要 推动 □ 高质量发展\n"
+    assert main(["segment", "--stopwords", "mark", "要推动高质量发展"]) == 0
+    assert capsys.readouterr().out == "[要] 推动 高质量发展\n"
+    assert main(["segment", "--stopwords", "hide", "同志们，要推动高质量发展"]) == 0
+    assert capsys.readouterr().out == "推动 高质量发展\n"
+
+
+def test_segment_file_keeps_lines(tmp_path, capsys):
+    path = tmp_path / "in.txt"
+    path.write_bytes("建设职工之家\n\n坚持两个维护\n".encode("gbk"))
+    assert main(["segment", "--file", str(path)]) == 0
+    assert capsys.readouterr().out == "建设 职工之家\n\n坚持 两个维护\n"
+
+
+def test_segment_a_speech(capsys):
+    assert main(["segment", "--id", "002"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 19 and lines[:2] == ["总工会 领导 讲话", "同志们 ："]
+
+
+def test_segment_errors(capsys):
+    assert main(["segment", "--id", "999"]) == 1
+    assert capsys.readouterr().err.startswith("error: no speech with id '999' in ")
+    assert main(["segment"]) == 1
+    assert capsys.readouterr().err == "error: give a TEXT, --file F or --id DOC\n"
+
+
+def test_lexicon_audit_and_suggest(capsys):
+    assert main(["lexicon", "audit", "--top", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "term\tcategory\toccurrences\twhole\tinside\tsplit\treason"
+    assert out[1] == "工会法\tinstitution\t1\t0\t0\t1\t工会/法制化 (jieba prefers 法制化) ×1"
+    assert out[3].startswith("… ") and out[3].endswith(" more (--top N, or --csv for all)")
+    assert main(["lexicon", "suggest", "--csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "term,source,count,docs,example"
+    assert rows[1].startswith("不掉队,quoted,1,1,")

@@ -14,7 +14,8 @@ def _name(requirement: str) -> str:
 
 def test_environment_yml_matches_pyproject():
     project = tomllib.loads((config.ROOT / "pyproject.toml").read_text())["project"]
-    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    wanted = {_name(r) for r in project["dependencies"]}
+    wanted |= {_name(r) for extra in project["optional-dependencies"].values() for r in extra}
     env = yaml.safe_load((config.ROOT / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))

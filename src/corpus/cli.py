@@ -21,6 +21,11 @@ def _add_data(parser: argparse.ArgumentParser) -> None:
                         help="data folder with metadata.csv and transcripts (default: %(default)s)")
 
 
+def _add_engine(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--engine", choices=("auto", "jieba", "rjieba"), default="auto",
+                        help="segmenter: rjieba when installed (token-identical, faster), else jieba (default: auto)")
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print one line per speech and every problem; exit 1 if there are errors."""
     from .clean import clean_docs, split_paragraphs
@@ -49,8 +54,86 @@ def cmd_report(args: argparse.Namespace) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     from .report import build_report
 
-    written = build_report(args.data, out_dir=args.out)
+    written = build_report(args.data, out_dir=args.out, log=lambda message: print(message, file=sys.stderr))
     print(f"wrote {len(written)} files to {args.out}")
+    return 0
+
+
+def _segmenter(args: argparse.Namespace):
+    from .segment import lexicon_file, make_segmenter, stopwords_file
+
+    return make_segmenter(lexicon=lexicon_file(args.data), stopwords=stopwords_file(args.data), engine=args.engine)
+
+
+def cmd_segment(args: argparse.Namespace) -> int:
+    """Print the tokens of a text, a file (one output line per input line) or a speech (one line per paragraph)."""
+    from .clean import clean_text
+    from .segment import mark_stopwords, paragraphs_of, read_stopwords, stopwords_file
+
+    segmenter = _segmenter(args)
+    stopwords = read_stopwords(stopwords_file(args.data))
+    if args.id is not None:
+        from .clean import clean_docs
+        from .load import load_docs
+
+        docs = load_docs(args.data)
+        if args.id not in set(docs["id"]):
+            raise CorpusError(f"no speech with id {args.id!r} in {args.data}; `corpus validate` lists them")
+        lines = paragraphs_of(clean_docs(docs[docs["id"] == args.id])["text_clean"].iloc[0])
+    elif args.file is not None:
+        from .load import decode_bytes
+
+        try:
+            raw = args.file.read_bytes()
+        except OSError as err:
+            raise CorpusError(f"{args.file}: cannot read ({err.strerror})") from None
+        text, _ = decode_bytes(raw, name=str(args.file))
+        lines = [clean_text(line) for line in text.splitlines()]
+    elif args.text is not None:
+        lines = [clean_text(args.text)]
+    else:
+        raise CorpusError("give a TEXT, --file F or --id DOC")
+    for line in lines:
+        tokens = segmenter.cut(line)
+        stop = mark_stopwords(tokens, stopwords) if tokens else []
+        if args.stopwords == "hide":
+            tokens = [t for t, s in zip(tokens, stop) if not s]
+        elif args.stopwords == "mark":
+            tokens = [f"[{t}]" if s else t for t, s in zip(tokens, stop)]
+        print(" ".join(tokens))
+    return 0
+
+
+def cmd_lexicon(args: argparse.Namespace) -> int:
+    """Suggest new lexicon terms mined from the corpus, or audit the terms the lexicon has."""
+    from .clean import clean_docs
+    from .lexicon import audit_lexicon, suggest_terms
+    from .load import load_docs
+    from .segment import lexicon_file, read_lexicon, read_stopwords, stopwords_file
+
+    docs = clean_docs(load_docs(args.data))
+    segmenter = _segmenter(args)
+    if args.action == "suggest":
+        table = suggest_terms(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(args.data)),
+                              min_count=args.min_count)
+        columns = ["term", "source", "count", "docs", "example"]
+        empty = "no candidates: every quoted phrase and frequent phrase is already one token"
+    else:
+        table = audit_lexicon(docs, segmenter=segmenter, lexicon=read_lexicon(lexicon_file(args.data)))
+        columns = ["term", "category", "occurrences", "whole", "inside", "split", "reason"]
+        empty = "every lexicon term in the corpus comes out as one token"
+    if args.csv:
+        table[columns].to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    if table.empty:
+        print(empty)
+        return 0
+    shown = table.head(args.top)
+    print("\t".join(columns))
+    for row in shown.itertuples(index=False):
+        print("\t".join(str(getattr(row, c)) for c in columns))
+    if len(table) > len(shown):
+        print(f"… {len(table) - len(shown)} more (--top N, or --csv for all)")
     return 0
 
 
@@ -72,6 +155,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=config.FIGURES_DIR, metavar="DIR",
                    help="output folder (default: %(default)s)")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("segment", help="print the tokens of a text, a file or a speech",
+                       description=cmd_segment.__doc__)
+    p.add_argument("text", nargs="?", metavar="TEXT", help="text to segment (cleaned first)")
+    p.add_argument("--file", type=Path, metavar="F", help="segment a file, one output line per input line")
+    p.add_argument("--id", metavar="DOC", help="segment a speech of the data folder, one line per paragraph")
+    p.add_argument("--stopwords", choices=("show", "mark", "hide"), default="show",
+                   help="show stopwords as other tokens, [mark] them, or hide them (default: show)")
+    _add_engine(p)
+    _add_data(p)
+    p.set_defaults(func=cmd_segment)
+
+    p = sub.add_parser("lexicon", help="suggest new lexicon terms, or audit the lexicon",
+                       description=cmd_lexicon.__doc__)
+    p.add_argument("action", choices=("suggest", "audit"),
+                   help="suggest: candidates not yet in the lexicon; audit: terms that do not come out whole, and why")
+    p.add_argument("--top", type=int, default=40, metavar="N", help="rows to print (default: %(default)s)")
+    p.add_argument("--min-count", type=int, default=3, metavar="N",
+                   help="suggest: minimum count of a frequent phrase (default: %(default)s)")
+    p.add_argument("--csv", action="store_true", help="print every row as CSV")
+    _add_engine(p)
+    _add_data(p)
+    p.set_defaults(func=cmd_lexicon)
     return parser
 
 
@@ -86,3 +192,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `corpus ... | head`: the reader left, not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

@@ -8,6 +8,7 @@ elsewhere (``--data DIR`` on the command line). Nothing here does I/O.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from pathlib import Path
 
 # src/corpus/config.py -> parents[2] is the repository root.
@@ -15,6 +16,10 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data"
 FIGURES_DIR = ROOT / "figures"
 METADATA_FILE = "metadata.csv"
+LEXICON_FILE = DATA_DIR / "lexicon" / "lexicon.tsv"
+STOPWORDS_FILE = DATA_DIR / "lexicon" / "stopwords.txt"
+# Segmentation cache; keyed by content, so several data folders can share it.
+CACHE_DIR = Path(os.environ.get("CORPUS_CACHE_DIR", ROOT / ".cache"))
 
 SEED = 1
 

@@ -8,6 +8,7 @@ CSV (see :func:`corpus.plots.save_figure`).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -17,16 +18,22 @@ from . import config
 from .clean import clean_docs, split_paragraphs
 from .load import load_docs
 from .plots import overview_table, plot_overview, save_figure, use_cjk_font
+from .segment import lexicon_file, make_segmenter, read_lexicon, read_stopwords, segment_docs, stopwords_file
 
 
-def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame) -> pd.DataFrame:
+def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.DataFrame, *, terms=()) -> pd.DataFrame:
     """One row per speech without the texts: metadata, sizes, encoding, checksum.
 
-    ``n_sections`` counts the numbered headings (一、二、...).
+    ``n_sections`` counts the numbered headings (一、二、...); ``n_tokens``
+    all tokens, ``n_content`` those that are not stopwords, ``n_lexicon``
+    those that are lexicon terms.
     """
     per_doc = paragraphs.groupby("doc_id").agg(
         n_paragraphs=("para", "size"), n_sections=("kind", lambda kind: int((kind == "heading").sum()))
     )
+    per_doc = per_doc.join(tokens.assign(
+        content=~tokens["is_stop"], lexicon=tokens["token"].isin(set(terms))
+    ).groupby("doc_id").agg(n_tokens=("token", "size"), n_content=("content", "sum"), n_lexicon=("lexicon", "sum")))
     table = docs.drop(columns=["text", "text_clean"], errors="ignore").merge(
         per_doc, left_on="id", right_index=True, how="left"
     )
@@ -37,8 +44,19 @@ def build_report(
     data_dir: str | Path = config.DATA_DIR,
     *,
     out_dir: str | Path = config.FIGURES_DIR,
+    cache_dir: str | Path | None = config.CACHE_DIR,
+    log: Callable[[str], None] = lambda message: None,
 ) -> list[Path]:
     """Load, clean and analyse a data folder; write all figures and tables.
+
+    Parameters
+    ----------
+    data_dir, out_dir : path
+        The data folder, and where figures and tables go.
+    cache_dir : path or None
+        Segmentation cache (``None``: no cache).
+    log : callable
+        Receives progress lines such as ``segmented 1, cached 5``.
 
     Returns
     -------
@@ -48,13 +66,19 @@ def build_report(
     out_dir = Path(out_dir)
     docs = clean_docs(load_docs(data_dir))
     paragraphs = split_paragraphs(docs)
+    lexicon = read_lexicon(lexicon_file(data_dir))
+    segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
+    tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
+                          cache_dir=cache_dir)
+    log(f"segmented {tokens.attrs['segmented']}, cached {tokens.attrs['cached']}")
     use_cjk_font()
     written = []
     table = overview_table(docs)
     ax = plot_overview(table)
     written += save_figure(ax.figure, "corpus_overview", out_dir=out_dir, data=table)
     plt.close(ax.figure)
-    written.append(_write_csv(documents_table(docs, paragraphs), out_dir / "documents.csv"))
+    table = documents_table(docs, paragraphs, tokens, terms=lexicon["term"])
+    written.append(_write_csv(table, out_dir / "documents.csv"))
     return written
 
 

@@ -1,0 +1,535 @@
+"""Segment cleaned text into tokens, keeping the slogans of the genre whole.
+
+jieba is the segmenter, loaded into an isolated ``jieba.Tokenizer`` (never
+the global one) with the domain lexicon (``data/lexicon/lexicon.tsv``), so
+高质量发展, 两个维护 and 职工之家 stay one token. rjieba, a Rust port that is
+token-identical (checked by a test on the whole corpus), is used when it is
+installed (``engine="auto"``); jieba stays the reference and the fallback.
+
+:func:`segment_docs` returns the **tokens frame**, one row per token:
+
+=======  =====  ===============================================================
+column   dtype  meaning
+=======  =====  ===============================================================
+doc_id   str    the speech's ``id``
+para     int    paragraph, as in :func:`corpus.clean.split_paragraphs`
+pos      int    0-based position of the token in the speech
+token    str    the token (whitespace is never a token)
+is_stop  bool   stopword, punctuation, number or the placeholder □
+=======  =====  ===============================================================
+
+Segmentation is cached on disk per speech, keyed by a hash of the cleaned
+text, the engine and its version, the lexicon and the options (not the
+stopwords: ``is_stop`` is recomputed, which is cheap). Cache files are
+Parquet, written atomically; nothing is pickled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import logging
+import os
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from . import config
+from .errors import CorpusError
+
+TOKEN_COLUMNS = ("doc_id", "para", "pos", "token", "is_stop")
+LEXICON_CATEGORIES = ("slogan", "formula", "plan", "congress", "theory", "institution", "event", "campaign")
+ENGINES = ("auto", "jieba", "rjieba")
+
+_TERM_RE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]+")
+# A token without a Han character or a Latin letter is punctuation, a number or □.
+_CONTENT_RE = r"[\p{Han}A-Za-z]"
+_CACHE_VERSION = "1"
+_MAX_CHUNKS = 64
+# Above this many characters to segment, use worker processes (jieba) and a progress bar.
+PARALLEL_MIN_CHARS = {"jieba": 1_000_000, "rjieba": 30_000_000}
+PROGRESS_MIN_SECONDS = 3.0
+_CHARS_PER_SECOND = {"jieba": 450_000, "rjieba": 9_000_000}
+
+
+# --------------------------------------------------------------------------- lexicon and stopwords
+
+
+def lexicon_file(data_dir: str | Path | None = None) -> Path:
+    """The lexicon of a data folder (``DIR/lexicon/lexicon.tsv``), else the shipped one."""
+    return _resource(data_dir, config.LEXICON_FILE)
+
+
+def stopwords_file(data_dir: str | Path | None = None) -> Path:
+    """The project stopwords of a data folder (``DIR/lexicon/stopwords.txt``), else the shipped one."""
+    return _resource(data_dir, config.STOPWORDS_FILE)
+
+
+def _resource(data_dir, default: Path) -> Path:
+    if data_dir is not None:
+        own = Path(data_dir) / default.parent.name / default.name
+        if own.is_file():
+            return own
+    return default
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: not found") from None
+    try:
+        # utf-8-sig strips a BOM and splitlines() a CR: jieba would keep them in the term.
+        return raw.decode("utf-8-sig").splitlines()
+    except UnicodeDecodeError as err:
+        raise CorpusError(f"{path}: not UTF-8 (byte {err.start}); save it as UTF-8") from None
+
+
+def read_lexicon(path: str | Path | None = None) -> pd.DataFrame:
+    """Read a lexicon file: ``term<TAB>category[<TAB>freq]`` per line, ``#`` comments.
+
+    ``freq`` is optional: without it jieba's suggested frequency is used
+    (just enough to keep the term whole, and never lower than a frequency
+    jieba already has); give one only where a neighbouring word still wins.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``term, category, freq`` (``freq`` is 0 where not given), one row per
+        entry, in file order.
+
+    Raises
+    ------
+    CorpusError
+        Naming the line, for a line without exactly two fields, a term with
+        spaces or punctuation (jieba cannot keep it whole), an unknown
+        category or a duplicate term.
+    """
+    path = Path(path) if path is not None else config.LEXICON_FILE
+    rows, seen = [], {}
+    for number, line in enumerate(_read_lines(path), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        fields = line.split("\t")
+        where = f"{path} line {number}"
+        if len(fields) not in (2, 3):
+            raise CorpusError(f"{where}: expected 'term<TAB>category[<TAB>freq]', found {len(fields)} field(s)")
+        term, category = fields[0].strip(), fields[1].strip()
+        freq = fields[2].strip() if len(fields) == 3 else "0"
+        if not freq.isdigit() or not freq.isascii():
+            raise CorpusError(f"{where}: frequency {freq!r} is not a whole number")
+        if not _TERM_RE.fullmatch(term):
+            raise CorpusError(f"{where}: term {term!r} may hold only Han characters, letters and digits")
+        if category not in LEXICON_CATEGORIES:
+            raise CorpusError(f"{where}: category {category!r} is not one of {', '.join(LEXICON_CATEGORIES)}")
+        if term in seen:
+            raise CorpusError(f"{where}: {term!r} is already on line {seen[term]}; keep one")
+        seen[term] = number
+        rows.append((term, category, int(freq)))
+    return pd.DataFrame(rows, columns=["term", "category", "freq"])
+
+
+def general_stopwords() -> frozenset[str]:
+    """The general Chinese stopword list of ``stopwordsiso`` (MIT), or empty if not installed."""
+    try:
+        from stopwordsiso import stopwords
+    except ImportError:  # pragma: no cover - a declared dependency
+        return frozenset()
+    return frozenset(stopwords("zh"))
+
+
+def read_stopwords(path: str | Path | None = None) -> frozenset[str]:
+    """General list plus the project file; ``-词`` lines take a word out.
+
+    Punctuation, numbers and the placeholder need no entry: :func:`mark_stopwords`
+    treats every token without a Han character or a Latin letter as a stopword.
+    """
+    path = Path(path) if path is not None else config.STOPWORDS_FILE
+    words = set(general_stopwords())
+    for line in _read_lines(path):
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("-"):
+            words.discard(line[1:].strip())
+        elif line:
+            words.add(line)
+    return frozenset(words)
+
+
+def mark_stopwords(tokens: pa.Array | Iterable[str], stopwords: frozenset[str]) -> np.ndarray:
+    """Boolean array: is each token a stopword, punctuation, a number or □?"""
+    tokens = tokens if isinstance(tokens, pa.Array | pa.ChunkedArray) else pa.array(list(tokens), pa.string())
+    in_list = pc.is_in(tokens, value_set=pa.array(sorted(stopwords), pa.string()))
+    no_content = pc.invert(pc.match_substring_regex(tokens, pattern=_CONTENT_RE))
+    return pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)
+
+
+# --------------------------------------------------------------------------- the segmenter
+
+_ENGINES: dict[str, object] = {}  # one loaded tokenizer per process and fingerprint
+
+
+def available_engine() -> str:
+    """``"rjieba"`` if it is installed, else ``"jieba"``."""
+    try:
+        import rjieba  # noqa: F401
+    except ImportError:
+        return "jieba"
+    return "rjieba"
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+@dataclass(frozen=True)
+class Segmenter:
+    """jieba (or rjieba) with a lexicon; cheap to create, loads its dictionary on first use.
+
+    Parameters
+    ----------
+    terms : tuple of str
+        Lexicon terms, added in this order with jieba's suggested frequency
+        (``add_word(term)``), which never lowers a word jieba already knows.
+    freqs : tuple of int
+        A frequency per term, or 0 for the suggested one.
+    engine : {"jieba", "rjieba"}
+    hmm : bool
+        jieba's HMM for unknown words (jieba's default, True).
+    """
+
+    terms: tuple[str, ...] = ()
+    freqs: tuple[int, ...] = ()
+    engine: str = "jieba"
+    hmm: bool = True
+    _: object = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Hash of everything the tokens depend on."""
+        digest = hashlib.sha256()
+        for part in (_CACHE_VERSION, self.engine, _version(self.engine), _version("jieba"), str(self.hmm), *self.terms, *map(str, self.freqs)):
+            digest.update(part.encode("utf-8") + b"\x00")
+        return digest.hexdigest()
+
+    def _tokenizer(self):
+        tokenizer = _ENGINES.get(self.fingerprint)
+        if tokenizer is None:
+            freqs = self.freqs or (0,) * len(self.terms)
+            tokenizer = _ENGINES[self.fingerprint] = _build(self.engine, tuple(zip(self.terms, freqs)))
+        return tokenizer
+
+    def spans(self, text: str) -> list[tuple[str, int, int]]:
+        """``(token, start, end)`` for each token of ``text``, whitespace left out."""
+        tokenizer = self._tokenizer()
+        pieces = tokenizer.cut(text, self.hmm) if self.engine == "rjieba" else tokenizer.lcut(text, HMM=self.hmm)
+        spans, start = [], 0
+        for piece in pieces:
+            end = start + len(piece)
+            if piece.strip():
+                spans.append((piece, start, end))
+            start = end
+        return spans
+
+    def cut(self, text: str) -> list[str]:
+        """Tokens of ``text``; whitespace is never a token."""
+        tokenizer = self._tokenizer()
+        pieces = tokenizer.cut(text, self.hmm) if self.engine == "rjieba" else tokenizer.lcut(text, HMM=self.hmm)
+        return [p for p in pieces if p.strip()]
+
+
+def _build(engine: str, words: tuple[tuple[str, int], ...]):
+    if engine == "rjieba":
+        import rjieba
+
+        tokenizer = rjieba.Jieba()
+        for term, freq in words:
+            tokenizer.add_word(term, freq or None, None)
+        return tokenizer
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for term, freq in words:
+        tokenizer.add_word(term, freq or None)
+    return tokenizer
+
+
+def genre_words(path: str | Path | None = None) -> tuple[str, ...]:
+    """Multi-character Han entries of the project stopword file (同志们, 各位代表, 一是).
+
+    They are added to the segmenter too, so that they come out whole (plain
+    jieba cuts 同志/们) and can then be flagged as stopwords.
+    """
+    path = Path(path) if path is not None else config.STOPWORDS_FILE
+    words = (line.split("#", 1)[0].strip() for line in _read_lines(path))
+    return tuple(w for w in words if len(w) >= 2 and _TERM_RE.fullmatch(w))
+
+
+def make_segmenter(
+    *,
+    lexicon: str | Path | pd.DataFrame | None = None,
+    stopwords: str | Path | None = None,
+    engine: str = "auto",
+    hmm: bool = True,
+) -> Segmenter:
+    """A :class:`Segmenter` with the domain lexicon and the genre's fillers.
+
+    Parameters
+    ----------
+    lexicon : path or DataFrame, optional
+        A lexicon file or a ``term, category`` frame; the shipped lexicon by
+        default. Pass an empty frame for plain jieba.
+    stopwords : path, optional
+        Project stopword file whose multi-character words are added (see
+        :func:`genre_words`); the shipped one by default.
+    engine : {"auto", "jieba", "rjieba"}
+        ``"auto"`` takes rjieba when installed, else jieba.
+    hmm : bool
+        jieba's HMM for unknown words.
+    """
+    if engine not in ENGINES:
+        raise CorpusError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        engine = available_engine()
+    elif engine == "rjieba" and available_engine() != "rjieba":
+        raise CorpusError("engine 'rjieba' is not installed; pip install rjieba, or use --engine jieba")
+    frame = lexicon if isinstance(lexicon, pd.DataFrame) else read_lexicon(lexicon)
+    terms = tuple(frame["term"])
+    freqs = tuple(int(f) for f in frame["freq"]) if "freq" in frame else (0,) * len(terms)
+    if not (isinstance(lexicon, pd.DataFrame) and frame.empty):
+        extra = tuple(w for w in genre_words(stopwords) if w not in set(terms))
+        terms, freqs = terms + extra, freqs + (0,) * len(extra)
+    return Segmenter(terms=terms, freqs=freqs, engine=engine, hmm=hmm)
+
+
+def paragraphs_of(text_clean: str) -> list[str]:
+    """Paragraphs of a cleaned text, numbered as in :func:`corpus.clean.split_paragraphs`."""
+    return [p for p in text_clean.split("\n") if p]
+
+
+def segment_text(text: str, *, segmenter: Segmenter | None = None) -> list[str]:
+    """Tokens of one text (no cleaning is applied).
+
+    Examples
+    --------
+    >>> segment_text("推动高质量发展，坚决做到两个维护")       # doctest: +SKIP
+    ['推动', '高质量发展', '，', '坚决', '做到', '两个维护']
+    """
+    return (segmenter or make_segmenter()).cut(text)
+
+
+# --------------------------------------------------------------------------- the cache
+
+
+class TokenCache:
+    """Segmentation results on disk, one entry per speech, keyed by a hash.
+
+    Entries live in Parquet chunk files (``key, para, tokens``) under
+    ``cache_dir/tokens``. Each run adds at most one chunk, written to a
+    temporary name and renamed, so two runs at once never see a half-written
+    file; more than :data:`_MAX_CHUNKS` chunks are merged into one.
+    """
+
+    def __init__(self, cache_dir: str | Path):
+        self.folder = Path(cache_dir) / "tokens"
+
+    def _chunks(self) -> list[Path]:
+        return sorted(self.folder.glob("chunk-*.parquet")) if self.folder.is_dir() else []
+
+    def get(self, keys: Iterable[str]) -> pa.Table:
+        """Rows ``key, para, tokens`` of the cached keys among ``keys`` (each key once)."""
+        wanted = pa.array(sorted(set(keys)), pa.string())
+        tables, found = [], set()
+        for chunk in self._chunks():
+            try:
+                table = pq.read_table(chunk, filters=pc.is_in(pc.field("key"), value_set=wanted))
+            except (OSError, pa.ArrowException):
+                continue  # deleted by a concurrent merge, or unreadable: segment again
+            new = pc.invert(pc.is_in(table["key"], value_set=pa.array(sorted(found), pa.string())))
+            table = table.filter(new)
+            found.update(table["key"].unique().to_pylist())
+            tables.append(table)
+        return pa.concat_tables(tables) if tables else _empty_chunk()
+
+    def put(self, table: pa.Table) -> None:
+        """Add rows ``key, para, tokens``; merge the chunks when there are many."""
+        if not table.num_rows:
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _write_atomic(table, self.folder / f"chunk-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet")
+        chunks = self._chunks()
+        if len(chunks) > _MAX_CHUNKS:
+            self._merge(chunks)
+
+    def _merge(self, chunks: list[Path]) -> None:
+        tables = []
+        for chunk in chunks:
+            try:
+                tables.append(pq.read_table(chunk))
+            except (OSError, pa.ArrowException):
+                continue
+        merged = pa.concat_tables(tables)
+        _write_atomic(merged, self.folder / f"chunk-{time.time_ns():020d}-merged.parquet")
+        for chunk in chunks:
+            chunk.unlink(missing_ok=True)
+
+
+def _empty_chunk() -> pa.Table:
+    return pa.table({"key": pa.array([], pa.string()), "para": pa.array([], pa.int32()),
+                     "tokens": pa.array([], pa.list_(pa.string()))})
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- segmenting documents
+
+
+def _doc_key(segmenter: Segmenter, text_clean: str) -> str:
+    return hashlib.sha256(f"{segmenter.fingerprint}\x00{text_clean}".encode("utf-8")).hexdigest()
+
+
+def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, list[str]]]) -> list[tuple[str, list[list[str]]]]:
+    return [(key, [segmenter.cut(p) for p in paragraphs]) for key, paragraphs in batch]
+
+
+def _batches(work: list[tuple[str, list[str]]], n: int) -> list[list[tuple[str, list[str]]]]:
+    batches: list[list] = [[] for _ in range(n)]
+    sizes = [0] * n
+    for item in sorted(work, key=lambda kv: -sum(map(len, kv[1]))):  # largest first, to the lightest batch
+        i = sizes.index(min(sizes))
+        batches[i].append(item)
+        sizes[i] += sum(map(len, item[1]))
+    return [b for b in batches if b]
+
+
+def _run(segmenter: Segmenter, work: list[tuple[str, list[str]]], *, n_jobs: int | None, progress: bool | None):
+    n_chars = sum(len(p) for _, paragraphs in work for p in paragraphs)
+    if progress is None:
+        progress = n_chars / _CHARS_PER_SECOND[segmenter.engine] > PROGRESS_MIN_SECONDS
+    if n_jobs is None:
+        n_jobs = min(2, os.cpu_count() or 1) if n_chars >= PARALLEL_MIN_CHARS[segmenter.engine] else 1
+    n_batches = 1 if n_jobs == 1 and not progress else max(n_jobs, 1) * 8
+    batches = _batches(work, min(n_batches, len(work)) or 1)
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n_chars, unit="char", unit_scale=True, desc="segmenting")
+    results = []
+    if n_jobs == 1:
+        for batch in batches:
+            results += _segment_batch(segmenter, batch)
+            if progress:
+                bar.update(sum(len(p) for _, paragraphs in batch for p in paragraphs))
+    else:
+        from joblib import Parallel, delayed
+
+        # Workers build the tokenizer once each (module cache), not once per document.
+        outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_batch)(segmenter, b) for b in batches)
+        for batch, output in zip(batches, outputs):
+            results += output
+            if progress:
+                bar.update(sum(len(p) for _, paragraphs in batch for p in paragraphs))
+    if progress:
+        bar.close()
+    return results
+
+
+def segment_docs(
+    docs: pd.DataFrame,
+    *,
+    segmenter: Segmenter | None = None,
+    stopwords: frozenset[str] | None = None,
+    cache_dir: str | Path | None = config.CACHE_DIR,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Segment every speech's ``text_clean`` into the tokens frame.
+
+    Parameters
+    ----------
+    docs : pandas.DataFrame
+        A cleaned docs frame (``id``, ``text_clean``).
+    segmenter : Segmenter, optional
+        Default: :func:`make_segmenter` (shipped lexicon, fastest engine).
+    stopwords : frozenset of str, optional
+        Default: :func:`read_stopwords`.
+    cache_dir : path or None
+        Where segmentation is cached; ``None`` disables the cache.
+    n_jobs : int, optional
+        Worker processes; by default 2 for large inputs, else 1.
+    progress : bool, optional
+        Show a progress bar; by default when the work takes more than a few seconds.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tokens frame (module docstring). ``frame.attrs["segmented"]`` and
+        ``frame.attrs["cached"]`` count the speeches segmented now and read
+        from the cache.
+    """
+    segmenter = segmenter or make_segmenter()
+    stopwords = read_stopwords() if stopwords is None else stopwords
+    keys = [_doc_key(segmenter, text) for text in docs["text_clean"]]
+    cache = TokenCache(cache_dir) if cache_dir is not None else None
+    cached = cache.get(keys) if cache else _empty_chunk()
+    have = set(cached["key"].unique().to_pylist())
+    work = {key: paragraphs_of(text) for key, text in zip(keys, docs["text_clean"]) if key not in have}
+    results = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress) if work else []
+    fresh = pa.table({
+        "key": pa.array([key for key, paras in results for _ in paras], pa.string()),
+        "para": pa.array([i for _, paras in results for i in range(len(paras))], pa.int32()),
+        "tokens": pa.array([tokens for _, paras in results for tokens in paras], pa.list_(pa.string())),
+    })
+    if cache:
+        cache.put(fresh)
+    tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, list(docs["id"]), stopwords)
+    tokens.attrs.update(segmented=len(work), cached=len(set(keys)) - len(work))
+    return tokens
+
+
+def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: frozenset[str]) -> pd.DataFrame:
+    """Flatten ``key, para, tokens`` rows into the tokens frame, in docs order.
+
+    Two ids whose cleaned texts are equal share a key; each gets the tokens.
+    """
+    key_of_row = table["key"].to_pylist()
+    para_of_row = table["para"].to_pylist()
+    rows_of: dict[str, list[int]] = {}
+    for i in sorted(range(table.num_rows), key=lambda i: (key_of_row[i], para_of_row[i])):
+        rows_of.setdefault(key_of_row[i], []).append(i)
+    take, doc_of_row = [], []
+    for d, key in enumerate(keys):
+        rows = rows_of.get(key, [])
+        take += rows
+        doc_of_row += [d] * len(rows)
+    table = table.take(pa.array(take, pa.int64()))
+    lists = table["tokens"].combine_chunks()
+    flat = pc.list_flatten(lists)
+    parent = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
+    token_doc = np.asarray(doc_of_row, dtype=np.int64)[parent]
+    starts = np.searchsorted(token_doc, np.arange(len(keys)))
+    return pd.DataFrame({
+        "doc_id": pd.Series(np.asarray(doc_ids, dtype=object)[token_doc], dtype="str"),
+        "para": table["para"].to_numpy().astype(np.int64)[parent],
+        "pos": np.arange(len(token_doc), dtype=np.int64) - starts[token_doc],
+        "token": pd.Series(flat.to_numpy(zero_copy_only=False), dtype="str"),
+        "is_stop": mark_stopwords(flat, stopwords),
+    })

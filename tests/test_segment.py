@@ -1,0 +1,202 @@
+"""Segmentation: lexicon kept whole, stopwords flagged, placeholders never words, cache, engines."""
+
+from __future__ import annotations
+
+import jieba
+import pandas as pd
+import pytest
+
+from corpus import CorpusError, clean_docs, load_docs
+from corpus.lexicon import audit_lexicon
+from corpus.segment import (
+    LEXICON_CATEGORIES,
+    TOKEN_COLUMNS,
+    TokenCache,
+    make_segmenter,
+    mark_stopwords,
+    read_lexicon,
+    read_stopwords,
+    segment_docs,
+)
+
+from .conftest import TINY_METADATA, TINY_TEXTS, write_corpus
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return make_segmenter(engine="jieba")
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return clean_docs(load_docs())
+
+
+@pytest.mark.parametrize(("text", "tokens"), [
+    ("推动高质量发展", ["推动", "高质量发展"]),
+    ("坚决做到“两个维护”", ["坚决", "做到", "“", "两个维护", "”"]),
+    ("建设职工之家", ["建设", "职工之家"]),
+    ("坚持党建带工建、工建促党建", ["坚持", "党建带工建", "、", "工建促党建"]),
+    ("深入学习贯彻习近平新时代中国特色社会主义思想和党的二十大精神",
+     ["深入", "学习", "贯彻", "习近平新时代中国特色社会主义思想", "和", "党的二十大", "精神"]),
+    ("推行厂务公开和工资集体协商制度", ["推行", "厂务公开", "和", "工资集体协商", "制度"]),
+    ("实现“十二五”规划目标", ["实现", "“", "十二五", "”", "规划", "目标"]),
+    ("同志们：一是始终践行，二要加强", ["同志们", "：", "一是", "始终", "践行", "，", "二要", "加强"]),
+    ("提高自主创新能力，完善民主管理制度", ["提高", "自主创新", "能力", "，", "完善", "民主管理", "制度"]),
+    ("□县工会第□次代表大会", ["□", "县", "工会", "第", "□", "次", "代表大会"]),
+    ("弘扬劳模精神、劳动精神、工匠精神", ["弘扬", "劳模精神", "、", "劳动精神", "、", "工匠精神"]),
+])
+def test_sentences(segmenter, text, tokens):
+    assert segmenter.cut(text) == tokens
+
+
+def test_global_jieba_is_untouched(segmenter):
+    segmenter.cut("高质量发展")
+    assert jieba.lcut("推动高质量发展") == ["推动", "高质量", "发展"]
+
+
+def test_every_lexicon_term_in_the_speeches_comes_out_whole(docs, segmenter):
+    audit = audit_lexicon(docs, segmenter=segmenter)
+    # Only two false matches are split, correctly: 工会/法制化 and 广大职工/文化生活.
+    assert audit.loc[audit["split"] > 0, "term"].tolist() == ["工会法", "职工文化"]
+    # Everything else not whole is inside a longer lexicon term (二五 in 十二五), or jieba's 县政协.
+    inside = audit[audit["inside"] > 0]["reason"]
+    assert all("inside lexicon term" in r or r == "inside jieba word 县政协 ×1" for r in inside)
+
+
+def test_lexicon_file_is_well_formed():
+    lexicon = read_lexicon()
+    assert len(lexicon) >= 600
+    assert set(lexicon["category"]) == set(LEXICON_CATEGORIES)
+    assert {"高质量发展", "两个维护", "职工之家", "十五五", "二十大", "科学发展观", "产业工人队伍建设改革"} <= set(lexicon["term"])
+    assert lexicon.set_index("term").loc["民主管理", "freq"] == 100
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("高质量发展\n", "line 1: expected 'term<TAB>category[<TAB>freq]', found 1 field(s)"),
+    ("两个 维护\tformula\n", "line 1: term '两个 维护' may hold only Han characters, letters and digits"),
+    ("中国梦·劳动美\tslogan\n", "may hold only Han characters"),
+    ("# c\n\n高质量发展\tslogn\n", "line 3: category 'slogn' is not one of slogan, formula"),
+    ("高质量发展\tslogan\n高质量发展\tslogan\n", "line 2: '高质量发展' is already on line 1; keep one"),
+    ("高质量发展\tslogan\tmany\n", "line 1: frequency 'many' is not a whole number"),
+])
+def test_bad_lexicon_lines(tmp_path, content, message):
+    path = tmp_path / "lexicon.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        read_lexicon(path)
+    assert message in str(err.value)
+
+
+def test_bom_and_crlf_do_not_spoil_terms(tmp_path):
+    # jieba issue #236: a BOM or CR silently glued to the term.
+    path = tmp_path / "lexicon.tsv"
+    path.write_bytes("\ufeff两个维护\tformula\r\n职工之家\tslogan\r\n".encode("utf-8"))
+    lexicon = read_lexicon(path)
+    assert lexicon["term"].tolist() == ["两个维护", "职工之家"]
+    assert make_segmenter(lexicon=lexicon, engine="jieba").cut("做到两个维护") == ["做到", "两个维护"]
+
+
+def test_stopwords(tmp_path):
+    path = tmp_path / "stop.txt"
+    path.write_text("# fillers\n同志们\n进一步  # comment\n-我们\n", encoding="utf-8")
+    stop = read_stopwords(path)
+    assert {"同志们", "进一步", "的", "了"} <= stop
+    assert "我们" not in stop
+    assert not {"坚持", "加强", "社会主义", "发展"} & read_stopwords()
+
+
+@pytest.mark.parametrize(("token", "is_stop"), [
+    ("的", True), ("同志们", True), ("一是", True), ("进一步", True),
+    ("，", True), ("“", True), ("2023", True), ("3341", True), ("□", True),
+    ("坚持", False), ("社会主义", False), ("高质量发展", False), ("十二五", False), ("Excel", False),
+])
+def test_mark_stopwords(token, is_stop):
+    assert mark_stopwords([token], read_stopwords()).tolist() == [is_stop]
+
+
+def test_tokens_frame_of_a_tiny_corpus(tiny_dir, tmp_path):
+    tokens = segment_docs(clean_docs(load_docs(tiny_dir)), cache_dir=tmp_path / "cache")
+    assert list(tokens.columns) == list(TOKEN_COLUMNS)
+    first = tokens[tokens["doc_id"] == "a"]
+    assert first["token"].tolist() == ["同志们", "：", "今年", "是", "“", "十一五", "”", "开局", "之", "年", "，",
+                                       "工会", "要", "建功", "“", "十一五", "”", "。"]
+    assert first["para"].tolist() == [0, 0] + [1] * 16
+    assert first["pos"].tolist() == list(range(18))
+    assert first[~first["is_stop"]]["token"].tolist() == ["今年", "十一五", "开局", "工会", "建功", "十一五"]
+    second = tokens[tokens["doc_id"] == "b"]
+    assert "党建带工建" in second["token"].tolist()
+    assert second["pos"].iloc[0] == 0
+
+
+def test_placeholders_are_never_words(docs, segmenter, tmp_path):
+    tokens = segment_docs(docs, segmenter=segmenter, cache_dir=tmp_path)
+    sentinel = tokens[tokens["token"].str.contains("□")]
+    # 004: 7 (20x, x, “x” ...), 003: 6 (*), 001: 31 (XXX, XX, X): one □ token each
+    assert sentinel.groupby("doc_id").size().to_dict() == {"001": 31, "003": 6, "004": 7}
+    assert sentinel["is_stop"].all()
+    assert not tokens["token"].str.fullmatch(r"[Xx*]+|20x").any()
+    assert set(sentinel["token"]) == {"□"}
+
+
+def test_cache_reuses_and_invalidates(tiny_dir, tmp_path):
+    cache = tmp_path / "cache"
+    docs = clean_docs(load_docs(tiny_dir))
+    first = segment_docs(docs, cache_dir=cache)
+    assert (first.attrs["segmented"], first.attrs["cached"]) == (2, 0)
+    again = segment_docs(docs, cache_dir=cache)
+    assert (again.attrs["segmented"], again.attrs["cached"]) == (0, 2)
+    pd.testing.assert_frame_equal(first, again)
+    # add a speech: only it is segmented
+    bigger = write_corpus(tmp_path / "bigger", {**TINY_TEXTS, "c.txt": "同志们：\n要推动高质量发展。\n"},
+                          TINY_METADATA + "c,c.txt,2023,丙\n")
+    added = segment_docs(clean_docs(load_docs(bigger)), cache_dir=cache)
+    assert (added.attrs["segmented"], added.attrs["cached"]) == (1, 2)
+    # change the lexicon: everything is segmented again
+    lexicon = read_lexicon().iloc[:-1]
+    changed = segment_docs(docs, segmenter=make_segmenter(lexicon=lexicon), cache_dir=cache)
+    assert (changed.attrs["segmented"], changed.attrs["cached"]) == (2, 0)
+    files = sorted((cache / "tokens").iterdir())
+    assert files and all(f.read_bytes()[:4] == b"PAR1" and f.suffix == ".parquet" for f in files)
+
+
+def test_cache_merges_chunks(tmp_path, monkeypatch):
+    import corpus.segment as segment
+
+    monkeypatch.setattr(segment, "_MAX_CHUNKS", 3)
+    docs = pd.DataFrame({"id": [f"d{i}" for i in range(5)], "text_clean": [f"工会第{i}段。" for i in range(5)]})
+    for i in range(5):
+        segment_docs(docs.iloc[[i]], cache_dir=tmp_path)
+    assert len(list((tmp_path / "tokens").glob("chunk-*.parquet"))) <= 3
+    whole = segment_docs(docs, cache_dir=tmp_path)
+    assert whole.attrs == {"segmented": 0, "cached": 5}
+    assert TokenCache(tmp_path).get(["nope"]).num_rows == 0
+
+
+def test_same_clean_text_under_two_ids(tmp_path):
+    docs = pd.DataFrame({"id": ["a", "b"], "text_clean": ["工会工作。", "工会工作。"]})
+    tokens = segment_docs(docs, cache_dir=tmp_path)
+    assert tokens.groupby("doc_id")["token"].apply(list).to_dict() == {"a": ["工会工作", "。"], "b": ["工会工作", "。"]}
+
+
+def test_parallel_output_equals_serial(docs):
+    segmenter = make_segmenter(engine="jieba")
+    serial = segment_docs(docs, segmenter=segmenter, cache_dir=None, n_jobs=1)
+    parallel = segment_docs(docs, segmenter=segmenter, cache_dir=None, n_jobs=2, progress=True)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_rjieba_is_token_identical_to_jieba_on_the_whole_corpus(docs):
+    pytest.importorskip("rjieba")
+    reference = segment_docs(docs, segmenter=make_segmenter(engine="jieba"), cache_dir=None)
+    fast = segment_docs(docs, segmenter=make_segmenter(engine="rjieba"), cache_dir=None)
+    assert len(reference) == 9270
+    pd.testing.assert_frame_equal(reference, fast)
+    for hmm in (True, False):  # also on the raw, uncleaned texts
+        jb, rj = make_segmenter(engine="jieba", hmm=hmm), make_segmenter(engine="rjieba", hmm=hmm)
+        assert all(jb.cut(text) == rj.cut(text) for text in docs["text"])
+
+
+def test_unknown_engine():
+    with pytest.raises(CorpusError, match="engine 'fast' is not one of auto, jieba, rjieba"):
+        make_segmenter(engine="fast")
