@@ -157,7 +157,7 @@ def test_cache_reuses_and_invalidates(tiny_dir, tmp_path):
     changed = segment_docs(docs, segmenter=make_segmenter(lexicon=lexicon), cache_dir=cache)
     assert (changed.attrs["segmented"], changed.attrs["cached"]) == (2, 0)
     files = sorted((cache / "tokens").iterdir())
-    assert files and all(f.read_bytes()[:4] == b"PAR1" and f.suffix == ".parquet" for f in files)
+    assert files and all(f.read_bytes()[:6] == b"ARROW1" and f.suffix == ".arrow" for f in files)
 
 
 def test_cache_merges_chunks(tmp_path, monkeypatch):
@@ -167,7 +167,7 @@ def test_cache_merges_chunks(tmp_path, monkeypatch):
     docs = pd.DataFrame({"id": [f"d{i}" for i in range(5)], "text_clean": [f"工会第{i}段。" for i in range(5)]})
     for i in range(5):
         segment_docs(docs.iloc[[i]], cache_dir=tmp_path)
-    assert len(list((tmp_path / "tokens").glob("chunk-*.parquet"))) <= 3
+    assert len(list((tmp_path / "tokens").glob("chunk-*.arrow"))) <= 3
     whole = segment_docs(docs, cache_dir=tmp_path)
     assert whole.attrs == {"segmented": 0, "cached": 5}
     assert TokenCache(tmp_path).get(["nope"]).num_rows == 0

@@ -21,7 +21,8 @@ is_stop  bool   stopword, punctuation, number or the placeholder □
 Segmentation is cached on disk per speech, keyed by a hash of the cleaned
 text, the engine and its version, the lexicon and the options (not the
 stopwords: ``is_stop`` is recomputed, which is cheap). Cache files are
-Parquet, written atomically; nothing is pickled.
+Arrow IPC (Feather v2, LZ4), a plain columnar format that reads back in
+milliseconds; they are written atomically and nothing is pickled.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.feather as feather
 
 from . import config
 from .errors import CorpusError
@@ -168,9 +169,15 @@ def read_stopwords(path: str | Path | None = None) -> frozenset[str]:
 def mark_stopwords(tokens: pa.Array | Iterable[str], stopwords: frozenset[str]) -> np.ndarray:
     """Boolean array: is each token a stopword, punctuation, a number or □?"""
     tokens = tokens if isinstance(tokens, pa.Array | pa.ChunkedArray) else pa.array(list(tokens), pa.string())
-    in_list = pc.is_in(tokens, value_set=pa.array(sorted(stopwords), pa.string()))
-    no_content = pc.invert(pc.match_substring_regex(tokens, pattern=_CONTENT_RE))
-    return pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)
+    if isinstance(tokens, pa.ChunkedArray):
+        tokens = tokens.combine_chunks()
+    # Decide once per distinct token, then spread: a corpus repeats its words.
+    encoded = pc.dictionary_encode(tokens)
+    words = encoded.dictionary
+    in_list = pc.is_in(words, value_set=pa.array(sorted(stopwords), pa.string()))
+    no_content = pc.invert(pc.match_substring_regex(words, pattern=_CONTENT_RE))
+    per_word = pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)
+    return per_word[encoded.indices.to_numpy(zero_copy_only=False)] if len(tokens) else np.zeros(0, dtype=bool)
 
 
 # --------------------------------------------------------------------------- the segmenter
@@ -338,7 +345,7 @@ def segment_text(text: str, *, segmenter: Segmenter | None = None) -> list[str]:
 class TokenCache:
     """Segmentation results on disk, one entry per speech, keyed by a hash.
 
-    Entries live in Parquet chunk files (``key, para, tokens``) under
+    Entries live in Arrow IPC chunk files (``key, para, tokens``) under
     ``cache_dir/tokens``. Each run adds at most one chunk, written to a
     temporary name and renamed, so two runs at once never see a half-written
     file; more than :data:`_MAX_CHUNKS` chunks are merged into one.
@@ -348,7 +355,7 @@ class TokenCache:
         self.folder = Path(cache_dir) / "tokens"
 
     def _chunks(self) -> list[Path]:
-        return sorted(self.folder.glob("chunk-*.parquet")) if self.folder.is_dir() else []
+        return sorted(self.folder.glob("chunk-*.arrow")) if self.folder.is_dir() else []
 
     def get(self, keys: Iterable[str]) -> pa.Table:
         """Rows ``key, para, tokens`` of the cached keys among ``keys`` (each key once)."""
@@ -356,7 +363,8 @@ class TokenCache:
         tables, found = [], set()
         for chunk in self._chunks():
             try:
-                table = pq.read_table(chunk, filters=pc.is_in(pc.field("key"), value_set=wanted))
+                table = feather.read_table(chunk, memory_map=True)
+                table = table.filter(pc.is_in(table["key"], value_set=wanted))
             except (OSError, pa.ArrowException):
                 continue  # deleted by a concurrent merge, or unreadable: segment again
             new = pc.invert(pc.is_in(table["key"], value_set=pa.array(sorted(found), pa.string())))
@@ -370,7 +378,7 @@ class TokenCache:
         if not table.num_rows:
             return
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(table, self.folder / f"chunk-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.parquet")
+        _write_atomic(table, self.folder / f"chunk-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.arrow")
         chunks = self._chunks()
         if len(chunks) > _MAX_CHUNKS:
             self._merge(chunks)
@@ -379,11 +387,11 @@ class TokenCache:
         tables = []
         for chunk in chunks:
             try:
-                tables.append(pq.read_table(chunk))
+                tables.append(feather.read_table(chunk))
             except (OSError, pa.ArrowException):
                 continue
         merged = pa.concat_tables(tables)
-        _write_atomic(merged, self.folder / f"chunk-{time.time_ns():020d}-merged.parquet")
+        _write_atomic(merged, self.folder / f"chunk-{time.time_ns():020d}-merged.arrow")
         for chunk in chunks:
             chunk.unlink(missing_ok=True)
 
@@ -395,7 +403,7 @@ def _empty_chunk() -> pa.Table:
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
+    feather.write_feather(table, tmp, compression="lz4")
     os.replace(tmp, path)
 
 
@@ -487,11 +495,12 @@ def segment_docs(
     """
     segmenter = segmenter or make_segmenter()
     stopwords = read_stopwords() if stopwords is None else stopwords
-    keys = [_doc_key(segmenter, text) for text in docs["text_clean"]]
+    texts = docs["text_clean"].tolist()  # one conversion, not one per element
+    keys = [_doc_key(segmenter, text) for text in texts]
     cache = TokenCache(cache_dir) if cache_dir is not None else None
     cached = cache.get(keys) if cache else _empty_chunk()
     have = set(cached["key"].unique().to_pylist())
-    work = {key: paragraphs_of(text) for key, text in zip(keys, docs["text_clean"]) if key not in have}
+    work = {key: paragraphs_of(text) for key, text in zip(keys, texts) if key not in have}
     results = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress) if work else []
     fresh = pa.table({
         "key": pa.array([key for key, paras in results for _ in paras], pa.string()),
@@ -500,7 +509,7 @@ def segment_docs(
     })
     if cache:
         cache.put(fresh)
-    tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, list(docs["id"]), stopwords)
+    tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, docs["id"].tolist(), stopwords)
     tokens.attrs.update(segmented=len(work), cached=len(set(keys)) - len(work))
     return tokens
 
@@ -510,26 +519,28 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
 
     Two ids whose cleaned texts are equal share a key; each gets the tokens.
     """
-    key_of_row = table["key"].to_pylist()
-    para_of_row = table["para"].to_pylist()
-    rows_of: dict[str, list[int]] = {}
-    for i in sorted(range(table.num_rows), key=lambda i: (key_of_row[i], para_of_row[i])):
-        rows_of.setdefault(key_of_row[i], []).append(i)
-    take, doc_of_row = [], []
-    for d, key in enumerate(keys):
-        rows = rows_of.get(key, [])
-        take += rows
-        doc_of_row += [d] * len(rows)
-    table = table.take(pa.array(take, pa.int64()))
+    unique = pa.array(list(dict.fromkeys(keys)), pa.string())
+    rank = pc.index_in(table["key"], value_set=unique)
+    table = table.append_column("rank", rank).sort_by([("rank", "ascending"), ("para", "ascending")])
+    sorted_rank = table["rank"].to_numpy()
+    bounds = np.searchsorted(sorted_rank, np.arange(len(unique) + 1))
+    position = {key: i for i, key in enumerate(unique.to_pylist())}
+    if len(unique) == len(keys):
+        doc_of_row = sorted_rank.astype(np.int64)
+    else:
+        ranges = [np.arange(bounds[position[k]], bounds[position[k] + 1]) for k in keys]
+        doc_of_row = np.concatenate([np.full(len(r), d) for d, r in enumerate(ranges)]).astype(np.int64)
+        table = table.take(pa.array(np.concatenate(ranges).astype(np.int64)))
     lists = table["tokens"].combine_chunks()
     flat = pc.list_flatten(lists)
     parent = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
     token_doc = np.asarray(doc_of_row, dtype=np.int64)[parent]
     starts = np.searchsorted(token_doc, np.arange(len(keys)))
-    return pd.DataFrame({
-        "doc_id": pd.Series(np.asarray(doc_ids, dtype=object)[token_doc], dtype="str"),
-        "para": table["para"].to_numpy().astype(np.int64)[parent],
-        "pos": np.arange(len(token_doc), dtype=np.int64) - starts[token_doc],
-        "token": pd.Series(flat.to_numpy(zero_copy_only=False), dtype="str"),
-        "is_stop": mark_stopwords(flat, stopwords),
+    out = pa.table({
+        "doc_id": pa.array(doc_ids, pa.string()).take(pa.array(token_doc)),
+        "para": pa.array(table["para"].to_numpy().astype(np.int64)[parent]),
+        "pos": pa.array(np.arange(len(token_doc), dtype=np.int64) - starts[token_doc]),
+        "token": flat,
+        "is_stop": pa.array(mark_stopwords(flat, stopwords)),
     })
+    return out.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
