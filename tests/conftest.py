@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
-import pytest
+# Keep the tests' segmentation cache out of the repository's .cache/ (read at import of corpus).
+os.environ["CORPUS_CACHE_DIR"] = tempfile.mkdtemp(prefix="corpus-test-cache-")
 
-from corpus import config
+import pytest  # noqa: E402
+
+from corpus import config  # noqa: E402
 
 SEED_SHA256 = {
     "000_8934f3c4a65f5158.txt": "a634232feae6972ada8226328597171bd990eee0ac433d23902679fa97761021",

@@ -33,7 +33,10 @@ def test_validate_reports_errors_and_exits_1(tmp_path, capsys):
 def test_report_writes_figures_and_tables(tiny_dir, tmp_path, capsys):
     assert main(["report", "--data", str(tiny_dir), "--out", str(tmp_path / "out")]) == 0
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    assert names == ["corpus_overview.csv", "corpus_overview.pdf", "corpus_overview.png", "corpus_overview.svg", "documents.csv"]
+    figures = ["corpus_overview", "doc_similarity", "keyness_by_era", "term_trajectories", "word_shift"]
+    assert names == sorted([f"{f}.{ext}" for f in figures for ext in ("csv", "pdf", "png", "svg")]
+                           + ["documents.csv", "era_tfidf.csv"])
+    assert "segmented 2, cached 0" in capsys.readouterr().err
     documents = (tmp_path / "out" / "documents.csv").read_text().splitlines()
     assert documents[0].startswith("id,year,era,title,")
     assert len(documents) == 3
@@ -107,3 +110,55 @@ def test_lexicon_audit_and_suggest(capsys):
     rows = capsys.readouterr().out.splitlines()
     assert rows[0] == "term,source,count,docs,example"
     assert rows[1].startswith("不掉队,quoted,1,1,")
+
+
+def test_terms_csv(capsys):
+    assert main(["terms", "十二五", "高质量发展=高质量(追赶)?发展", "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "era,term,count,per10k,docs,n_docs,n_chars",
+        "2006,十二五,0,0.000,0,1,2672",
+        "2011,十二五,4,12.169,1,1,3287",
+        "2022,十二五,0,0.000,0,1,3807",
+        "2023,十二五,1,1.601,1,2,6245",
+        "2006,高质量发展,0,0.000,0,1,2672",
+        "2011,高质量发展,0,0.000,0,1,3287",
+        "2022,高质量发展,6,15.760,1,1,3807",
+        "2023,高质量发展,3,4.804,1,2,6245",
+    ]
+
+
+def test_terms_by_plan_and_bad_regex(capsys):
+    assert main(["terms", "十二五", "--by", "plan"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "十二五",
+        "  十一五         0     0.00 per 10k  in 0/1 speeches",
+        "  十二五         4    12.17 per 10k  in 1/1 speeches",
+        "  十四五         1     0.99 per 10k  in 1/3 speeches",
+    ]
+    assert main(["terms", "高质量("]) == 1
+    assert capsys.readouterr().err == (
+        "error: term '高质量(' is not a valid regular expression (missing ), unterminated subpattern at position 3)\n")
+
+
+def test_keyness_cli(capsys):
+    assert main(["keyness", "--target", "2023", "--reference", "2011", "--top", "2", "--csv"]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert rows[0] == "era,term,n_target,n_reference,total_target,total_reference,g2,p,log_ratio,logodds_z,docs_target"
+    assert rows[1].startswith("2023,学习,11,0,2147,1089,9.04")
+    assert len(rows) == 3
+    assert main(["keyness", "--target", "2030"]) == 1
+    assert capsys.readouterr().err == "error: no era '2030'; eras are: 2006, 2011, 2022, 2023\n"
+
+
+def test_keyness_all_eras_table(capsys):
+    assert main(["keyness", "--top", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "2006 vs the rest  (812 vs 4,529 content tokens)"
+    assert [line.split()[0] for line in out if "vs the rest" in line] == ["2006", "2011", "2022", "2023"]
+
+
+def test_kwic_cli(capsys):
+    assert main(["kwic", "两个确立", "--width", "5", "--color", "never"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "003  2022  忠诚拥护“【两个确立】”、坚决做\n"
+    assert captured.err == "1 match in 1 speech\n"

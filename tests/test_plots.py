@@ -72,3 +72,12 @@ def test_save_figure_is_deterministic(tmp_path, table):
     svg = (tmp_path / "a" / "overview.svg").read_text()
     assert "<text" not in svg  # glyphs drawn as paths: no font needed to view
     assert not list((tmp_path / "a").glob(".*tmp"))
+
+
+def test_plot_functions_apply_the_cjk_font_themselves(tmp_path, table):
+    plt.rcdefaults()  # as in a fresh notebook that never called use_cjk_font()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ax = plot_overview(table)
+        ax.figure.savefig(tmp_path / "x.png")
+    plt.close(ax.figure)

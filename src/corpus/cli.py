@@ -10,15 +10,27 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import unicodedata
 from pathlib import Path
 
 from . import config
 from .errors import CorpusError
 
 
+def _pad(text: str, width: int) -> str:
+    """Left-align in a terminal, where a Chinese character takes two columns."""
+    used = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return text + " " * max(width - used, 1)
+
+
 def _add_data(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=config.DATA_DIR, metavar="DIR",
                         help="data folder with metadata.csv and transcripts (default: %(default)s)")
+
+
+def _add_by(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--by", choices=("year", "plan", "congress"), default="year",
+                        help="eras: years, five-year plans (十二五) or party-congress periods (default: year)")
 
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
@@ -137,6 +149,79 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cleaned_docs(args: argparse.Namespace):
+    from .clean import clean_docs
+    from .load import load_docs
+
+    return clean_docs(load_docs(args.data, by=getattr(args, "by", "year")))
+
+
+def cmd_terms(args: argparse.Namespace) -> int:
+    """Count terms per era on the cleaned text: count, rate per 10,000 Han characters, speeches using it."""
+    from .features import term_trajectories
+
+    table = term_trajectories(_cleaned_docs(args), args.terms, by=args.by)
+    columns = ["era", "term", "count", "per10k", "docs", "n_docs", "n_chars"]
+    if args.csv:
+        table[columns].to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.3f")
+        return 0
+    for term, rows in table.groupby("term", sort=False):
+        print(term)
+        for row in rows.itertuples(index=False):
+            print(f"  {row.era:<8} {row.count:>4}  {row.per10k:7.2f} per 10k  in {row.docs}/{row.n_docs} speeches")
+    return 0
+
+
+def cmd_kwic(args: argparse.Namespace) -> int:
+    """Show every match of a pattern in context, on the cleaned text."""
+    from .kwic import kwic
+
+    table = kwic(_cleaned_docs(args), args.pattern, width=args.width)
+    color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    start, end = ("\033[1;31m", "\033[0m") if color else ("【", "】")
+    for row in table.itertuples(index=False):
+        print(f"{row.doc_id}  {row.year}  {row.left:>{args.width}}{start}{row.match}{end}{row.right}")
+    print(f"{len(table)} match{'es' * (len(table) != 1)} in {table['doc_id'].nunique()} speech"
+          f"{'es' * (table['doc_id'].nunique() != 1)}", file=sys.stderr)
+    return 0
+
+
+def _tokens(args: argparse.Namespace, docs):
+    from .segment import read_stopwords, segment_docs, stopwords_file
+
+    return segment_docs(docs, segmenter=_segmenter(args), stopwords=read_stopwords(stopwords_file(args.data)))
+
+
+def cmd_keyness(args: argparse.Namespace) -> int:
+    """Distinctive terms of an era against the rest or another era: G², p, log ratio, log-odds z, dispersion."""
+    from .features import count_terms
+    from .keyness import keyness, keyness_by_era
+
+    docs = _cleaned_docs(args)
+    counts = count_terms(_tokens(args, docs), docs)
+    if args.target is None:
+        table = keyness_by_era(counts, min_count=args.min_count)
+    else:
+        table = keyness(counts, target=args.target, reference=args.reference, min_count=args.min_count)
+        table.insert(0, "era", args.target)
+    sort = "logodds_z" if args.measure == "logodds" else "g2"
+    table = table.sort_values(["era", sort, "term"], ascending=[True, False, True], kind="stable")
+    table = table.groupby("era", sort=False).head(args.top)
+    order = list(dict.fromkeys(counts["era"]))
+    table = table.sort_values("era", key=lambda era: era.map(order.index), kind="stable")
+    if args.csv:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
+        return 0
+    reference = "the rest" if args.target is None or args.reference == "rest" else args.reference
+    for era, rows in table.groupby("era", sort=False):
+        print(f"{era} vs {reference}  ({rows['total_target'].iloc[0]:,} vs {rows['total_reference'].iloc[0]:,} content tokens)")
+        print(f"  {'term':<14}{'n':>5}{'n_ref':>7}{'G2':>9}{'p':>10}{'log2 ratio':>12}{'logodds z':>11}  docs")
+        for row in rows.itertuples(index=False):
+            print(f"  {_pad(row.term, 14)}{row.n_target:>5}{row.n_reference:>7}{row.g2:>9.2f}{row.p:>10.2g}"
+                  f"{row.log_ratio:>12.2f}{row.logodds_z:>11.2f}  {row.docs_target}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corpus",
@@ -178,6 +263,39 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine(p)
     _add_data(p)
     p.set_defaults(func=cmd_lexicon)
+
+    p = sub.add_parser("terms", help="count terms per era (literal, regex, or NAME=PATTERN)",
+                       description=cmd_terms.__doc__,
+                       epilog="example: corpus terms 十二五 '高质量发展=高质量(追赶)?发展' --by plan")
+    p.add_argument("terms", nargs="+", metavar="TERM", help="a literal, a regular expression, or NAME=PATTERN")
+    _add_by(p)
+    p.add_argument("--csv", action="store_true", help="tidy rows: era,term,count,per10k,docs,n_docs,n_chars")
+    _add_data(p)
+    p.set_defaults(func=cmd_terms)
+
+    p = sub.add_parser("keyness", help="distinctive terms of each era, or of one era against another",
+                       description=cmd_keyness.__doc__,
+                       epilog="examples: corpus keyness; corpus keyness --target 2023 --reference 2011 --top 20")
+    p.add_argument("--target", metavar="ERA", help="the era to describe (default: every era against the rest)")
+    p.add_argument("--reference", default="rest", metavar="ERA|rest", help="compare with this era or 'rest' (default)")
+    p.add_argument("--measure", choices=("g2", "logodds"), default="g2",
+                   help="rank by signed G² (default) or by log-odds z with an informative Dirichlet prior")
+    p.add_argument("--top", type=int, default=15, metavar="N", help="terms per era (default: %(default)s)")
+    p.add_argument("--min-count", type=int, default=3, metavar="N",
+                   help="drop terms seen fewer times in the two eras together (default: %(default)s)")
+    p.add_argument("--csv", action="store_true", help="tidy rows with every column")
+    _add_by(p)
+    _add_engine(p)
+    _add_data(p)
+    p.set_defaults(func=cmd_keyness)
+
+    p = sub.add_parser("kwic", help="keyword in context", description=cmd_kwic.__doc__)
+    p.add_argument("pattern", metavar="PATTERN", help="a literal or a regular expression")
+    p.add_argument("--width", type=int, default=20, metavar="N", help="characters of context (default: %(default)s)")
+    p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                   help="highlight the match (auto: when printing to a terminal; else 【match】)")
+    _add_data(p)
+    p.set_defaults(func=cmd_kwic)
     return parser
 
 

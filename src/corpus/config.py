@@ -48,6 +48,9 @@ def year_max() -> int:
 # (□□县), it is not a Han character, and jieba emits it as a single token.
 PLACEHOLDER = "\u25a1"
 
+# The report's word shift compares these eras when the data have them (else the first and last era).
+WORD_SHIFT_ERAS = ("2011", "2023")
+
 # Figures: a report page's text width (A4, 2.5 cm margins) and print dpi.
 FIGURE_WIDTH_IN = 6.3
 FIGURE_DPI = 300

@@ -14,6 +14,7 @@ import warnings
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib import font_manager
 
@@ -50,7 +51,8 @@ def use_cjk_font() -> str:
     """
     path = cjk_font_path()
     if path is not None:
-        font_manager.fontManager.addfont(str(path))
+        if CJK_FAMILY not in {f.name for f in font_manager.fontManager.ttflist}:
+            font_manager.fontManager.addfont(str(path))
         family = CJK_FAMILY
     else:
         available = {f.name for f in font_manager.fontManager.ttflist}
@@ -112,6 +114,7 @@ def plot_overview(table: pd.DataFrame, *, ax=None):
     -------
     matplotlib.axes.Axes
     """
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
     if ax is None:
         _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN, 0.45 * len(table) + 1.2))
     colors = era_colors(table["era"])
@@ -165,3 +168,160 @@ def save_figure(fig, name: str, *, out_dir: str | Path = config.FIGURES_DIR, dat
         os.replace(tmp, path)
         written.append(path)
     return written
+
+
+def _grid(n: int, *, ncols: int, height: float):
+    ncols = min(ncols, n)
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(config.FIGURE_WIDTH_IN, height * nrows), squeeze=False)
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    return fig, axes.ravel()[:n]
+
+
+def plot_trajectories(trajectories: pd.DataFrame, *, speeches: pd.DataFrame | None = None, axes=None, ncols: int = 3):
+    """One small panel per term: its rate per 10,000 Han characters across eras.
+
+    Parameters
+    ----------
+    trajectories : pandas.DataFrame
+        Output of :func:`corpus.features.term_trajectories`.
+    speeches : pandas.DataFrame, optional
+        Output of :func:`corpus.features.term_counts` for the same terms: every
+        speech is drawn as a hollow point, so one speech never hides behind a mean.
+    axes : sequence of Axes, optional
+        One per term; a new grid if omitted.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+    """
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    terms = list(dict.fromkeys(trajectories["term"]))
+    if axes is None:
+        _, axes = _grid(len(terms), ncols=ncols, height=1.9)
+    # Eras sit at equal distances, in time order: 2022 and 2023 would collide on a year axis.
+    eras = list(trajectories.sort_values("year", kind="stable")["era"].drop_duplicates())
+    x_of = {era: i for i, era in enumerate(eras)}
+    top = max(trajectories["per10k"].max(), speeches["per10k"].max() if speeches is not None else 0) * 1.15 or 1
+    for ax, term in zip(axes, terms):
+        rows = trajectories[trajectories["term"] == term]
+        x = rows["era"].map(x_of)
+        ax.plot(x, rows["per10k"], color="#1b4f72", marker="o", markersize=4, linewidth=1.5, zorder=3)
+        with_ci = rows.dropna(subset=["ci_low"])
+        if len(with_ci):
+            ax.errorbar(with_ci["era"].map(x_of), with_ci["per10k"], fmt="none", ecolor="#1b4f72", capsize=2,
+                        linewidth=0.8, yerr=[with_ci["per10k"] - with_ci["ci_low"], with_ci["ci_high"] - with_ci["per10k"]])
+        if speeches is not None:
+            points = speeches[speeches["term"] == term]
+            ax.scatter(points["era"].map(x_of), points["per10k"], s=14, facecolors="none", edgecolors="#b03a2e",
+                       linewidths=0.8, zorder=4, label="单篇讲话")
+        ax.set_title(term, fontsize=9)
+        ax.set_ylim(0, top)
+        ax.set_xlim(-0.4, len(eras) - 0.6)
+        ax.set_xticks(range(len(eras)), eras, fontsize=7)
+        ax.grid(axis="y", linewidth=0.3, alpha=0.5)
+    axes[0].set_ylabel("每万汉字出现次数")
+    axes[0].figure.suptitle("提法的兴衰：每万汉字出现次数（线：各时期合计；圈：单篇讲话）", fontsize=10)
+    axes[0].figure.tight_layout()
+    return np.asarray(axes)
+
+
+def plot_similarity(similarity: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None):
+    """Heatmap of speech-to-speech cosine similarity, in the frame's (year) order."""
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    if ax is None:
+        _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN * 0.75, config.FIGURE_WIDTH_IN * 0.62))
+    names = [labels.get(i, i) if labels else i for i in similarity.index]
+    values = similarity.to_numpy(dtype=float).copy()
+    np.fill_diagonal(values, np.nan)  # self-similarity is 1 and would flatten the colour scale
+    finite = values[np.isfinite(values)]
+    low, top = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+    low = low - 0.25 * (top - low)  # keep the least similar pair visibly tinted
+    image = ax.imshow(values, cmap="Blues", vmin=low, vmax=top)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    if len(names) <= 20:
+        for (i, j), value in np.ndenumerate(values):
+            if i != j:
+                ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
+                        color="white" if value > (low + top) / 2 else "black")
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="余弦相似度")
+    ax.set_title("讲话之间的用词相似度（TF-IDF 余弦）")
+    ax.spines[:].set_visible(False)
+    return ax
+
+
+def plot_keyness(kdf: pd.DataFrame, *, top_n: int = 10, measure: str = "g2", axes=None, ncols: int = 2):
+    """Bars of the most distinctive terms of each era (each era against the rest).
+
+    Parameters
+    ----------
+    kdf : pandas.DataFrame
+        Output of :func:`corpus.keyness.keyness_by_era`.
+    top_n : int
+        Terms per era, strongest first (only terms more frequent in the era).
+    measure : {"g2", "logodds_z"}
+        The bar length.
+    axes : sequence of Axes, optional
+        One per era.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+    """
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    eras = list(dict.fromkeys(kdf["era"]))
+    if not eras:
+        _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN, 1.5))
+        ax.text(0.5, 0.5, "没有词达到最低频次（min_count）：语料太小", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return np.asarray([ax])
+    if axes is None:
+        _, axes = _grid(len(eras), ncols=ncols, height=0.22 * top_n + 0.9)
+    colors = era_colors(eras)
+    label = {"g2": "G²（对数似然，与其余时期相比）", "logodds_z": "log-odds z（Monroe 等 2008）"}[measure]
+    for ax, era in zip(axes, eras):
+        rows = kdf[(kdf["era"] == era) & (kdf[measure] > 0)].nlargest(top_n, measure, keep="first")[::-1]
+        bars = ax.barh(range(len(rows)), rows[measure], color=colors[era], height=0.7)
+        ax.set_yticks(range(len(rows)), rows["term"])
+        ax.bar_label(bars, labels=[f"{n}次" for n in rows["n_target"]], padding=2, fontsize=6, color="#555555")
+        ax.set_title(f"{era}", fontsize=9)
+        ax.set_xlim(0, (rows[measure].max() if len(rows) else 1) * 1.25)
+        ax.tick_params(axis="y", labelsize=7)
+    axes[-1].set_xlabel(label)
+    axes[0].figure.suptitle("各时期的关键词（该时期对其余时期）", fontsize=10)
+    axes[0].figure.tight_layout()
+    return np.asarray(axes)
+
+
+def plot_word_shift(shift: pd.DataFrame, *, reference: str, comparison: str, top_n: int = 20, ax=None):
+    """Word shift between two eras: which words account for the difference.
+
+    Bars are the change in each word's share of all content tokens
+    (shifterator's proportion shift), in percentage points: to the right,
+    more frequent in ``comparison``; to the left, in ``reference``.
+
+    Parameters
+    ----------
+    shift : pandas.DataFrame
+        Output of :func:`corpus.keyness.word_shift`, sorted by size.
+    reference, comparison : str
+        Era labels, for the title and legend.
+    """
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    rows = shift.head(top_n)[::-1]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN, 0.2 * len(rows) + 1.2))
+    values = rows["shift"] * 100
+    colors = ["#b03a2e" if v > 0 else "#1b4f72" for v in values]
+    ax.barh(range(len(rows)), values, color=colors, height=0.7)
+    ax.set_yticks(range(len(rows)), rows["term"])
+    ax.axvline(0, color="black", linewidth=0.6)
+    ax.set_xlabel(f"占全部实词的比例变化（百分点）：← {reference} 更多 ｜ {comparison} 更多 →")
+    explained = rows["cumulative"].max() if "cumulative" in rows and len(rows) else float("nan")
+    ax.set_title(f"词语变化：{reference} → {comparison}（前 {len(rows)} 个词占全部变化的 {explained:.0%}）")
+    limit = max(abs(values).max(), 1e-9) * 1.15
+    ax.set_xlim(-limit, limit)
+    ax.tick_params(axis="y", labelsize=7)
+    return ax

@@ -17,7 +17,18 @@ import pandas as pd
 from . import config
 from .clean import clean_docs, split_paragraphs
 from .load import load_docs
-from .plots import overview_table, plot_overview, save_figure, use_cjk_font
+from .features import DEFAULT_TERMS, count_terms, doc_similarity, era_tfidf, term_counts, term_trajectories
+from .keyness import keyness_by_era, word_shift
+from .plots import (
+    overview_table,
+    plot_keyness,
+    plot_overview,
+    plot_similarity,
+    plot_trajectories,
+    plot_word_shift,
+    save_figure,
+    use_cjk_font,
+)
 from .segment import lexicon_file, make_segmenter, read_lexicon, read_stopwords, segment_docs, stopwords_file
 
 
@@ -79,6 +90,42 @@ def build_report(
     plt.close(ax.figure)
     table = documents_table(docs, paragraphs, tokens, terms=lexicon["term"])
     written.append(_write_csv(table, out_dir / "documents.csv"))
+    written += _vocabulary_figures(docs, tokens, out_dir=out_dir)
+    return written
+
+
+def word_shift_eras(eras: list[str]) -> tuple[str, str]:
+    """The two eras of the report's word shift: ``config.WORD_SHIFT_ERAS`` if present, else first and last."""
+    wanted = config.WORD_SHIFT_ERAS
+    return wanted if all(era in eras for era in wanted) else (eras[0], eras[-1])
+
+
+def _save(artist, name: str, out_dir: Path, data: pd.DataFrame) -> list[Path]:
+    fig = artist.figure if hasattr(artist, "figure") else artist.ravel()[0].figure
+    written = save_figure(fig, name, out_dir=out_dir, data=data)
+    plt.close(fig)
+    return written
+
+
+def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Path) -> list[Path]:
+    """Term trajectories, keyness per era, the word shift, speech similarity, TF-IDF per era."""
+    written = []
+    trajectories = term_trajectories(docs, DEFAULT_TERMS)
+    speeches = term_counts(docs, DEFAULT_TERMS)
+    written += _save(plot_trajectories(trajectories, speeches=speeches), "term_trajectories", out_dir, trajectories)
+    counts = count_terms(tokens, docs)
+    eras = list(dict.fromkeys(counts["era"]))
+    if len(eras) >= 2:
+        kdf = keyness_by_era(counts)
+        written += _save(plot_keyness(kdf), "keyness_by_era", out_dir, kdf)
+        reference, comparison = word_shift_eras(eras)
+        shift = word_shift(counts, reference=reference, comparison=comparison)
+        written += _save(plot_word_shift(shift, reference=reference, comparison=comparison), "word_shift", out_dir, shift)
+    similarity = doc_similarity(tokens, docs)
+    labels = {doc_id: f"{doc_id} ({year})" for doc_id, year in zip(docs["id"], docs["year"])}
+    written += _save(plot_similarity(similarity, labels=labels), "doc_similarity", out_dir,
+                     similarity.rename_axis("id").reset_index())
+    written.append(_write_csv(era_tfidf(tokens, docs), out_dir / "era_tfidf.csv"))
     return written
 
 

@@ -1,0 +1,218 @@
+"""Term counts, trajectories, TF-IDF and speech similarity: what each era says.
+
+Frames out:
+
+- :func:`count_terms` -> **counts frame**, one row per (era, term): ``era,
+  term, count, docs`` (raw counts of non-stopword tokens; ``docs`` = speeches
+  of the era that use the term). The input of :mod:`corpus.keyness`.
+- :func:`term_counts` -> one row per (speech, term): ``doc_id, year, era,
+  term, pattern, count, n_han, per10k``, counted on the cleaned, unsegmented
+  text so that segmentation cannot hide a term.
+- :func:`term_trajectories` -> one row per (era, term): ``era, term, count,
+  per10k, docs, n_docs, n_chars, ci_low, ci_high, year``.
+- :func:`era_tfidf` -> one row per (era, term): ``era, term, tfidf, count, rank``.
+- :func:`doc_similarity` -> a square frame of cosine similarities, speeches in year order.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from sklearn.metrics.pairwise import cosine_similarity
+
+from . import config
+from .errors import CorpusError
+from .periods import era_span
+
+# Variants that should be counted together. Keys are display names.
+FAMILIES: dict[str, str] = {
+    "高质量发展": "高质量(?:追赶)?发展",
+    "小康社会": "全面(?:建设|建成)小康社会",
+    "习近平新时代中国特色社会主义思想": "习近平新时代中国特色社会主义思想",
+    "疫情": "(?:新冠肺炎)?疫情",
+}
+# The default trajectories: a plan fading, a slogan rising, plan and theory markers.
+DEFAULT_TERMS: dict[str, str] = {
+    "十一五": "十一五",
+    "十二五": "十二五",
+    "十四五": "十四五",
+    "科学发展观": "科学发展观",
+    "高质量发展": FAMILIES["高质量发展"],
+    "新时代": "新时代",
+}
+BOOTSTRAP_MIN_DOCS = 3
+
+
+def parse_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, re.Pattern]:
+    """Turn terms into ``{name: compiled pattern}``.
+
+    A mapping gives names to patterns (a family of variants); a string is
+    its own name and is read as a regular expression, which for plain
+    Chinese is the literal text; ``"NAME=PATTERN"`` names a pattern.
+
+    Raises
+    ------
+    CorpusError
+        For an invalid regular expression or a pattern that matches the empty string.
+    """
+    if isinstance(terms, str):
+        terms = [terms]
+    if not isinstance(terms, Mapping):
+        terms = dict(t.split("=", 1) if "=" in t else (t, t) for t in terms)
+    compiled = {}
+    for name, pattern in terms.items():
+        try:
+            compiled[name] = re.compile(pattern)
+        except re.error as err:
+            raise CorpusError(f"term {pattern!r} is not a valid regular expression ({err})") from None
+        if compiled[name].search(""):
+            raise CorpusError(f"term {pattern!r} matches the empty string; give at least one character")
+    if not compiled:
+        raise CorpusError("no terms given")
+    return compiled
+
+
+def term_counts(docs: pd.DataFrame, terms) -> pd.DataFrame:
+    """Occurrences of each term in each speech's ``text_clean`` (non-overlapping matches).
+
+    ``per10k`` is the rate per 10,000 Han characters of the speech.
+    """
+    patterns = parse_terms(terms)
+    rows = []
+    for doc in docs[["id", "year", "era", "text_clean", "n_han"]].itertuples(index=False):
+        for name, pattern in patterns.items():
+            count = sum(1 for _ in pattern.finditer(doc.text_clean))
+            rows.append((doc.id, doc.year, doc.era, name, pattern.pattern, count, doc.n_han))
+    frame = pd.DataFrame(rows, columns=["doc_id", "year", "era", "term", "pattern", "count", "n_han"])
+    return frame.assign(per10k=frame["count"] / frame["n_han"] * 10_000)
+
+
+def _era_year(era: str, by) -> float:
+    """Where an era sits on a time axis: its year, or the middle of its span."""
+    first, last = era_span(era, by=by)
+    return (first + last) / 2
+
+
+def term_trajectories(
+    docs: pd.DataFrame,
+    terms=None,
+    *,
+    by="year",
+    n_boot: int = 2000,
+    random_state: int = config.SEED,
+) -> pd.DataFrame:
+    """Rate of each term per era, with uncertainty where the data allow it.
+
+    Parameters
+    ----------
+    docs : pandas.DataFrame
+        A cleaned docs frame whose ``era`` matches ``by``.
+    terms : str, list of str or mapping, optional
+        Literals, regular expressions or named families; default
+        :data:`DEFAULT_TERMS`.
+    by : {"year", "plan", "congress"} or mapping
+        The era grouping used in ``docs`` (for the ``year`` column).
+    n_boot : int
+        Bootstrap resamples of speeches, for eras with at least
+        :data:`BOOTSTRAP_MIN_DOCS` speeches; other eras get no interval
+        (plot their speeches as points instead).
+    random_state : int
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``era, term, count, per10k, docs, n_docs, n_chars, ci_low, ci_high, year``:
+        ``per10k`` is the era's count per 10,000 Han characters (``n_chars``),
+        ``docs`` the speeches using the term, ``n_docs`` the era's speeches,
+        ``year`` the era's position on a time axis. Eras in time order.
+    """
+    counts = term_counts(docs, DEFAULT_TERMS if terms is None else terms)
+    rng = np.random.default_rng(random_state)
+    rows = []
+    for (era, term), group in counts.groupby(["era", "term"], sort=False):
+        count, n_chars = int(group["count"].sum()), int(group["n_han"].sum())
+        low = high = np.nan
+        if len(group) >= BOOTSTRAP_MIN_DOCS:
+            picks = rng.integers(0, len(group), size=(n_boot, len(group)))
+            rates = group["count"].to_numpy()[picks].sum(1) / group["n_han"].to_numpy()[picks].sum(1) * 10_000
+            low, high = np.percentile(rates, [2.5, 97.5])
+        rows.append((era, term, count, count / n_chars * 10_000, int((group["count"] > 0).sum()), len(group),
+                     n_chars, low, high, _era_year(era, by)))
+    columns = ["era", "term", "count", "per10k", "docs", "n_docs", "n_chars", "ci_low", "ci_high", "year"]
+    frame = pd.DataFrame(rows, columns=columns)
+    order = list(dict.fromkeys(counts["term"]))
+    frame["_term"] = frame["term"].map(order.index)
+    return frame.sort_values(["_term", "year"], kind="stable").drop(columns="_term").reset_index(drop=True)
+
+
+def content_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
+    """Tokens that are not stopwords, punctuation, numbers or □."""
+    return tokens[~tokens["is_stop"]]
+
+
+def count_terms(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    """The counts frame: raw counts of content tokens per (era, term), with dispersion.
+
+    Eras come from ``docs["era"]``, in time order; terms within an era by
+    count, descending.
+    """
+    content = content_tokens(tokens).merge(docs[["id", "era", "year"]], left_on="doc_id", right_on="id")
+    grouped = content.groupby(["era", "token"], sort=False).agg(
+        count=("token", "size"), docs=("doc_id", "nunique")
+    ).reset_index()
+    grouped = grouped.rename(columns={"token": "term"})
+    era_year = docs.groupby("era", sort=False)["year"].min()
+    grouped["_era"] = grouped["era"].map(era_year)
+    grouped = grouped.sort_values(["_era", "count", "term"], ascending=[True, False, True], kind="stable")
+    return grouped[["era", "term", "count", "docs"]].reset_index(drop=True)
+
+
+def _identity(tokens):
+    return tokens
+
+
+def era_tfidf(tokens: pd.DataFrame, docs: pd.DataFrame, *, top_n: int = 15) -> pd.DataFrame:
+    """Distinctive terms per era: TF-IDF with each era as one document.
+
+    The vectoriser takes the segmented tokens as they are (an identity
+    analyser), so one-character words such as 党 are kept, which
+    scikit-learn's default token pattern would drop.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``era, term, tfidf, count, rank``; the ``top_n`` terms of each era.
+    """
+    content = content_tokens(tokens).merge(docs[["id", "era", "year"]], left_on="doc_id", right_on="id")
+    eras = list(docs.sort_values("year", kind="stable")["era"].drop_duplicates())
+    bags = [content.loc[content["era"] == era, "token"].tolist() for era in eras]
+    vectorizer = CountVectorizer(analyzer=_identity)
+    counts = vectorizer.fit_transform(bags)
+    weights = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
+    vocabulary = vectorizer.get_feature_names_out()
+    rows = []
+    for i, era in enumerate(eras):
+        row, tally = weights[i].toarray().ravel(), counts[i].toarray().ravel()
+        best = sorted(np.flatnonzero(row), key=lambda j: (-row[j], vocabulary[j]))[:top_n]
+        rows += [(era, vocabulary[j], float(row[j]), int(tally[j]), rank) for rank, j in enumerate(best, start=1)]
+    return pd.DataFrame(rows, columns=["era", "term", "tfidf", "count", "rank"])
+
+
+def doc_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    """Cosine similarity of the speeches' TF-IDF vectors (content tokens).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square, indexed and labelled by ``id`` in year order.
+    """
+    ordered = docs.sort_values(["year", "id"], kind="stable")["id"].tolist()
+    content = content_tokens(tokens)
+    bags = [content.loc[content["doc_id"] == doc_id, "token"].tolist() for doc_id in ordered]
+    weights = TfidfTransformer(sublinear_tf=True).fit_transform(CountVectorizer(analyzer=_identity).fit_transform(bags))
+    return pd.DataFrame(cosine_similarity(weights), index=ordered, columns=ordered)

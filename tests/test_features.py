@@ -1,0 +1,141 @@
+"""Term trajectories, counts, TF-IDF and similarity, checked by hand on tiny texts and on the corpus."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from corpus import CorpusError, clean_docs, load_docs
+from corpus.clean import count_han
+from corpus.features import (
+    count_terms,
+    doc_similarity,
+    era_tfidf,
+    parse_terms,
+    term_counts,
+    term_trajectories,
+)
+from corpus.segment import segment_docs
+
+TEXTS = {  # id: (year, text)
+    "a": (2011, "今年是十二五开局之年，实现十二五目标。"),     # 17 Han characters, 十二五 ×2
+    "b": (2022, "推动高质量发展，助力高质量追赶发展。"),       # 16 Han characters
+    "c": (2023, "推动高质量发展。"),                          # 7
+    "d": (2023, "坚持高质量发展，推动高质量发展。"),           # 14
+    "e": (2023, "党的领导。"),                                # 4
+}
+
+
+@pytest.fixture
+def tiny():
+    rows = [(i, y, str(y), t, count_han(t)) for i, (y, t) in TEXTS.items()]
+    return pd.DataFrame(rows, columns=["id", "year", "era", "text_clean", "n_han"])
+
+
+def test_term_counts_by_hand(tiny):
+    counts = term_counts(tiny, ["十二五", "高质量发展"])
+    assert list(tiny["n_han"]) == [17, 16, 7, 14, 4]
+    a = counts[(counts["doc_id"] == "a") & (counts["term"] == "十二五")].iloc[0]
+    assert (a["count"], a["per10k"]) == (2, 2 / 17 * 10_000)
+    literal = counts[counts["term"] == "高质量发展"].set_index("doc_id")["count"].to_dict()
+    assert literal == {"a": 0, "b": 1, "c": 1, "d": 2, "e": 0}
+
+
+def test_family_of_variants(tiny):
+    counts = term_counts(tiny, {"高质量发展": "高质量(?:追赶)?发展"})
+    assert counts.set_index("doc_id")["count"].to_dict() == {"a": 0, "b": 2, "c": 1, "d": 2, "e": 0}
+
+
+def test_trajectories_by_hand(tiny):
+    table = term_trajectories(tiny, {"高质量发展": "高质量发展"}, n_boot=500)
+    assert list(table.columns) == ["era", "term", "count", "per10k", "docs", "n_docs", "n_chars", "ci_low", "ci_high", "year"]
+    row = table.set_index("era").loc["2023"]
+    # 2023: counts 1 + 2 + 0 = 3 over 7 + 14 + 4 = 25 Han characters
+    assert (row["count"], row["docs"], row["n_docs"], row["n_chars"]) == (3, 2, 3, 25)
+    assert row["per10k"] == pytest.approx(3 / 25 * 10_000)
+    # resampling three speeches: the rate lies between 0 (only e) and 1/7 (only c)
+    assert 0 <= row["ci_low"] <= row["per10k"] <= row["ci_high"] <= 1 / 7 * 10_000
+    assert table.set_index("era").loc[["2011", "2022"], "ci_low"].isna().all()  # one speech: no interval
+    again = term_trajectories(tiny, {"高质量发展": "高质量发展"}, n_boot=500)
+    pd.testing.assert_frame_equal(table, again)  # seeded bootstrap
+
+
+@pytest.mark.parametrize(("terms", "message"), [
+    (["高质量("], "term '高质量(' is not a valid regular expression (missing ), unterminated subpattern at position 3)"),
+    (["a*"], "term 'a*' matches the empty string; give at least one character"),
+    ([], "no terms given"),
+])
+def test_bad_terms(terms, message):
+    with pytest.raises(CorpusError) as err:
+        parse_terms(terms)
+    assert str(err.value) == message
+
+
+def test_named_pattern():
+    assert {k: v.pattern for k, v in parse_terms(["小康=全面建[设成]小康社会", "十二五"]).items()} == {
+        "小康": "全面建[设成]小康社会", "十二五": "十二五"}
+
+
+@pytest.fixture(scope="module")
+def corpus_docs():
+    return clean_docs(load_docs())
+
+
+def test_real_corpus_counts(corpus_docs):
+    counts = term_counts(corpus_docs, {"十二五": "十二五", "高质量发展": "高质量发展", "family": "高质量(追赶)?发展"})
+    table = counts.pivot(index="term", columns="doc_id", values="count")
+    assert table.loc["十二五"].to_dict() == {"000": 1, "001": 0, "002": 4, "003": 0, "004": 0}
+    assert table.loc["高质量发展"].to_dict() == {"000": 0, "001": 3, "002": 0, "003": 0, "004": 0}
+    assert table.loc["family"].to_dict() == {"000": 0, "001": 3, "002": 0, "003": 6, "004": 0}
+
+
+def test_real_corpus_plan_eras(corpus_docs):
+    from corpus import with_eras
+
+    table = term_trajectories(with_eras(corpus_docs, by="plan"), {"十二五": "十二五"}, by="plan")
+    assert table[["era", "count", "docs", "n_docs"]].values.tolist() == [
+        ["十一五", 0, 0, 1], ["十二五", 4, 1, 1], ["十四五", 1, 1, 3]]
+    assert table["year"].tolist() == [2008.0, 2013.0, 2023.0]
+
+
+@pytest.fixture
+def tiny_tokens():
+    tokens = pd.DataFrame({
+        "doc_id": ["a", "a", "a", "b", "b", "c", "c"],
+        "para": 0, "pos": [0, 1, 2, 0, 1, 0, 1],
+        "token": ["党", "工会", "的", "工会", "发展", "党", "党"],
+        "is_stop": [False, False, True, False, False, False, False],
+    })
+    docs = pd.DataFrame({"id": ["a", "b", "c"], "year": [2011, 2022, 2022], "era": ["2011", "2022", "2022"]})
+    return tokens, docs
+
+
+def test_count_terms(tiny_tokens):
+    counts = count_terms(*tiny_tokens)
+    assert counts.values.tolist() == [
+        ["2011", "党", 1, 1], ["2011", "工会", 1, 1],
+        ["2022", "党", 2, 1], ["2022", "发展", 1, 1], ["2022", "工会", 1, 1],
+    ]
+
+
+def test_era_tfidf_keeps_one_character_words(tiny_tokens):
+    table = era_tfidf(*tiny_tokens)
+    assert "党" in set(table["term"])
+    # 2022 as one document: tf 党 = 1 + ln 2 (sublinear), idf 1 (in both eras); 发展: tf 1, idf ln(3/2) + 1;
+    # 工会: tf 1, idf 1. L2-normalised.
+    raw = {"党": 1 + np.log(2), "发展": np.log(3 / 2) + 1, "工会": 1.0}
+    norm = np.sqrt(sum(v * v for v in raw.values()))
+    rows = table[table["era"] == "2022"]
+    assert rows["term"].tolist() == ["党", "发展", "工会"]
+    assert rows["tfidf"].tolist() == pytest.approx([v / norm for v in raw.values()])
+    assert rows["count"].tolist() == [2, 1, 1]
+
+
+def test_doc_similarity(corpus_docs):
+    similarity = doc_similarity(segment_docs(corpus_docs), corpus_docs)
+    assert list(similarity.index) == ["004", "002", "003", "000", "001"]
+    values = similarity.to_numpy()
+    assert np.allclose(np.diag(values), 1) and np.allclose(values, values.T)
+    # 000 (titled 2023) is closest to the 2006 speech, not to the other 2023 speech
+    assert similarity.loc["000"].drop("000").idxmax() == "004"

@@ -1,0 +1,54 @@
+"""KWIC on the cleaned text, and the explorer behind the notebook widget."""
+
+import pandas as pd
+import pytest
+
+from corpus import CorpusError, clean_docs, load_docs
+from corpus.explore import explore_terms, split_query, term_explorer
+from corpus.kwic import kwic
+
+DOCS = pd.DataFrame({"id": ["a"], "year": [2011], "era": ["2011"],
+                     "text_clean": ["今年是“十二五”开局之年。\n\n实现十二五目标。"], "n_han": [13]})
+
+
+def test_kwic_by_hand():
+    table = kwic(DOCS, "十二五", width=4)
+    assert table[["doc_id", "year", "start", "left", "match", "right"]].values.tolist() == [
+        ["a", 2011, 4, "今年是“", "十二五", "”开局之"],
+        ["a", 2011, 17, "¶实现", "十二五", "目标。"],  # "\n\n" shows as one ¶
+    ]
+
+
+def test_kwic_regex_and_errors():
+    assert kwic(DOCS, "十[一二]五", width=2)["match"].tolist() == ["十二五", "十二五"]
+    assert kwic(DOCS, "十四五").empty
+    with pytest.raises(CorpusError, match="not a valid regular expression"):
+        kwic(DOCS, "(")
+
+
+def test_kwic_on_the_corpus():
+    table = kwic(clean_docs(load_docs()), "十二五", width=6)
+    assert table["doc_id"].tolist() == ["002", "002", "002", "002", "000"]
+    assert table.iloc[-1][["left", "match", "right"]].tolist() == ["开展好“建功", "十二五", "、促进新跨越"]
+
+
+def test_split_query():
+    assert split_query(" 十二五，高质量发展, 两个维护、新时代 ") == ["十二五", "高质量发展", "两个维护", "新时代"]
+
+
+def test_explore_terms_headless():
+    result = explore_terms(DOCS, "十二五, 十四五", width=3)
+    assert result.terms == ["十二五", "十四五"]
+    assert result.trajectories[["term", "count"]].values.tolist() == [["十二五", 2], ["十四五", 0]]
+    assert result.lines[["term", "match"]].values.tolist() == [["十二五", "十二五"], ["十二五", "十二五"]]
+    with pytest.raises(CorpusError, match="type one or more terms"):
+        explore_terms(DOCS, " , ")
+
+
+def test_term_explorer_widget_builds():
+    box = term_explorer(DOCS, value="十二五")
+    field, output = box.children
+    assert field.value == "十二五"
+    field.value = "("  # an invalid pattern is reported in the output, not raised
+    field.value = "十二五, 十四五"
+    assert output.layout is not None
