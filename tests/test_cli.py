@@ -17,7 +17,7 @@ def test_validate_lists_the_five_speeches(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "004  2006  utf-8       2,959 chars   18 paragraphs   3 sections  县工会工作表彰大会讲话"
     assert [line[:9] for line in out[:5]] == ["004  2006", "002  2011", "003  2022", "000  2023", "001  2023"]
-    assert out[5].startswith("warning: 000: year 2023 comes from the title (year_basis=title)")
+    assert out[5].startswith("warning: 000: year 2023 (from the title) is outside 2012–2016")
     assert out[-1] == "5 speeches, 0 errors, 1 warning"
 
 
@@ -33,7 +33,7 @@ def test_validate_reports_errors_and_exits_1(tmp_path, capsys):
 def test_report_writes_figures_and_tables(tiny_dir, tmp_path, capsys):
     assert main(["report", "--data", str(tiny_dir), "--out", str(tmp_path / "out")]) == 0
     names = sorted(p.name for p in (tmp_path / "out").iterdir())
-    figures = ["corpus_overview", "doc_similarity", "keyness_by_era", "term_trajectories", "word_shift"]
+    figures = ["corpus_overview", "dating", "doc_similarity", "keyness_by_era", "term_trajectories", "word_shift"]
     assert names == sorted([f"{f}.{ext}" for f in figures for ext in ("csv", "pdf", "png", "svg")]
                            + ["documents.csv", "era_tfidf.csv"])
     assert "segmented 2, cached 0" in capsys.readouterr().err

@@ -197,11 +197,10 @@ def test_inspect_collects_every_problem(tmp_path):
     )
     docs, problems = inspect_corpus(folder)
     assert list(docs["id"]) == ["b"]
-    assert [p.level for p in problems] == ["error", "error", "warning"]
+    assert [p.level for p in problems] == ["error", "error"]
     assert "line 2: year '1800'" in problems[0].message
     assert "line 4: year_basis 'guess' is not one of content, title, source" in problems[1].message
-    assert problems[2].message == "b: year 2011 comes from the title (year_basis=title), not from the content"
-    assert str(problems[2]).startswith("warning: ")
+    assert str(problems[0]).startswith("error: ")
 
 
 def test_metadata_in_gbk_with_bom_less_excel_export(tmp_path):

@@ -41,7 +41,7 @@ def _add_engine(parser: argparse.ArgumentParser) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print one line per speech and every problem; exit 1 if there are errors."""
     from .clean import clean_docs, split_paragraphs
-    from .load import inspect_corpus
+    from .load import Problem, inspect_corpus
 
     docs, problems = inspect_corpus(args.data)
     if len(docs):
@@ -52,6 +52,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
             n = counts.loc[doc.id]
             print(f"{doc.id}  {doc.year}  {doc.encoding:<9}  {doc.n_chars:>6,} chars  "
                   f"{n.paras:>3} paragraphs  {n.sections:>2} sections  {doc.title}")
+    if len(docs):
+        from .dating import check_years, date_docs, era_markers_file, read_era_markers
+
+        dated = date_docs(docs, markers=read_era_markers(era_markers_file(args.data)))
+        problems = problems + [Problem("warning", w) for w in check_years(dated)]
     for problem in problems:
         print(problem)
     n_errors = sum(p.level == "error" for p in problems)
@@ -222,6 +227,46 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_date(args: argparse.Namespace) -> int:
+    """Estimate when each speech (an id of the data folder, or any text file) was given, from its era markers."""
+    import json
+
+    from .clean import clean_docs
+    from .dating import date_text, era_markers_file, read_era_markers
+    from .load import decode_bytes, inspect_corpus
+
+    markers = read_era_markers(era_markers_file(args.data))
+    docs = None
+    results = []
+    for item in args.inputs:
+        path = Path(item)
+        if path.is_file():
+            try:
+                raw = path.read_bytes()
+            except OSError as err:
+                raise CorpusError(f"{item}: cannot read ({err.strerror})") from None
+            text, _ = decode_bytes(raw, name=item)
+            label = None
+        else:
+            if docs is None:
+                docs, _ = inspect_corpus(args.data)
+            match = docs[docs["id"] == item]
+            if match.empty:
+                raise CorpusError(f"{item}: neither a file nor a speech id in {args.data}; `corpus validate` lists the ids")
+            text = match["text"].iloc[0]
+            label = int(match["year"].iloc[0])
+        estimate = date_text(text, markers=markers)
+        results.append({"input": item, **estimate.to_dict()})
+        if not args.json:
+            known = "" if label is None else (f"; metadata year {label} is " + ("inside" if label in estimate else "OUTSIDE"))
+            print(f"{item}: {estimate.describe()}{known}")
+            for e in estimate.evidence:
+                print(f"  {_pad(e['marker'], 30)}×{e['count']:<3} {e['first']}–{e['last']}  {e['kind']:<9} {e['effect']}")
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corpus",
@@ -288,6 +333,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_engine(p)
     _add_data(p)
     p.set_defaults(func=cmd_keyness)
+
+    p = sub.add_parser("date", help="estimate when a speech was given, from its era markers",
+                       description=cmd_date.__doc__, epilog="example: corpus date 000 data/002_592489f94325e6aa.txt --json")
+    p.add_argument("inputs", nargs="+", metavar="ID|FILE", help="speech ids of the data folder, or text files")
+    p.add_argument("--json", action="store_true",
+                   help='print a JSON list: {"input", "low", "high", "best", "evidence": [...]} per input')
+    _add_data(p)
+    p.set_defaults(func=cmd_date)
 
     p = sub.add_parser("kwic", help="keyword in context", description=cmd_kwic.__doc__)
     p.add_argument("pattern", metavar="PATTERN", help="a literal or a regular expression")

@@ -18,6 +18,7 @@ FIGURES_DIR = ROOT / "figures"
 METADATA_FILE = "metadata.csv"
 LEXICON_FILE = DATA_DIR / "lexicon" / "lexicon.tsv"
 STOPWORDS_FILE = DATA_DIR / "lexicon" / "stopwords.txt"
+ERA_MARKERS_FILE = DATA_DIR / "lexicon" / "era_markers.csv"
 # Segmentation cache; keyed by content, so several data folders can share it.
 CACHE_DIR = Path(os.environ.get("CORPUS_CACHE_DIR", ROOT / ".cache"))
 

@@ -315,12 +315,6 @@ def inspect_corpus(
             "n_chars": len(text),
             "sha256": hashlib.sha256(raw).hexdigest(),
         })
-        if row["year_basis"] == "title":
-            problems.append(Problem(
-                "warning",
-                f"{row['id']}: year {year} comes from the title (year_basis=title), not from the content"
-                + (f"; notes: {row['notes']}" if row["notes"] else ""),
-            ))
     for path in sorted(data_dir.iterdir()):
         if path.is_file() and path.suffix.lower() == ".txt" and path.name not in named:
             problems.append(Problem(

@@ -325,3 +325,54 @@ def plot_word_shift(shift: pd.DataFrame, *, reference: str, comparison: str, top
     ax.set_xlim(-limit, limit)
     ax.tick_params(axis="y", labelsize=7)
     return ax
+
+
+def dating_table(dated: pd.DataFrame) -> pd.DataFrame:
+    """The data behind :func:`plot_dating`: one row per (speech, marker), plus the estimate.
+
+    Columns: ``id, year, low, high, best, inside, marker, kind, count, first, last``.
+    """
+    rows = [
+        (d.id, d.year, d.low, d.high, d.best, d.inside, e["marker"], e["kind"], e["count"], e["first"], e["last"])
+        for d in dated.itertuples(index=False) for e in (d.evidence or [{}])
+        if e
+    ]
+    return pd.DataFrame(rows, columns=["id", "year", "low", "high", "best", "inside", "marker", "kind", "count", "first", "last"])
+
+
+def plot_dating(dated: pd.DataFrame, *, ax=None, max_markers: int = 12):
+    """Per speech: its markers' windows, the estimated range, the best guess and the labelled year.
+
+    Parameters
+    ----------
+    dated : pandas.DataFrame
+        Output of :func:`corpus.dating.date_docs`.
+    max_markers : int
+        Marker windows drawn per speech (the most mentioned).
+    """
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    if ax is None:
+        _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN, 0.75 * len(dated) + 1.3))
+    kinds = {"plan": "#1b4f72", "congress": "#b03a2e", "theory": "#7d3c98", "campaign": "#b9770e",
+             "event": "#1e8449", "slogan": "#7f8c8d"}
+    rows = dated.iloc[::-1].reset_index(drop=True)
+    for i, d in rows.iterrows():
+        evidence = sorted(d["evidence"], key=lambda e: (-e["count"], -e["first"]))[:max_markers]
+        for j, e in enumerate(evidence):
+            y = i - 0.3 + 0.6 * (j + 0.5) / max(len(evidence), 1)
+            ax.plot([e["first"], e["last"] + 1], [y, y], color=kinds[e["kind"]], linewidth=1, alpha=0.55)
+        if pd.notna(d["low"]):
+            ax.barh(i, d["high"] - d["low"] + 1, left=d["low"], height=0.7, color="#f4d03f", alpha=0.45, zorder=0)
+            ax.plot(d["best"] + 0.5, i, marker="o", color="black", markersize=4, zorder=3)
+        ax.plot(d["year"] + 0.5, i, marker="D", markersize=7, zorder=4,
+                color="#c0392b" if not d["inside"] else "#27ae60", markeredgecolor="white")
+    labels = [f"{d.id}（标注 {d.year}）" for d in rows.itertuples()]
+    ax.set_yticks(range(len(rows)), labels)
+    ax.set_xlabel("年份")
+    ax.set_title("从用词推断讲话年代：黄色＝估计范围，●＝最佳估计，◆＝元数据年份（红：不在范围内）", fontsize=9)
+    names = {"plan": "五年规划", "congress": "党代会", "theory": "理论", "campaign": "活动", "event": "事件", "slogan": "提法"}
+    handles = [plt.Line2D([], [], color=c, linewidth=1.5, label=names[k]) for k, c in kinds.items()]
+    ax.legend(handles=handles, title="标志词窗口", fontsize=7, title_fontsize=7, loc="upper left", ncols=3, frameon=False)
+    ax.set_ylim(-0.6, len(rows) + 0.6)
+    ax.grid(axis="x", linewidth=0.3, alpha=0.5)
+    return ax

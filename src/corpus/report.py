@@ -17,10 +17,13 @@ import pandas as pd
 from . import config
 from .clean import clean_docs, split_paragraphs
 from .load import load_docs
+from .dating import date_docs, era_markers_file, read_era_markers
 from .features import DEFAULT_TERMS, count_terms, doc_similarity, era_tfidf, term_counts, term_trajectories
 from .keyness import keyness_by_era, word_shift
 from .plots import (
+    dating_table,
     overview_table,
+    plot_dating,
     plot_keyness,
     plot_overview,
     plot_similarity,
@@ -91,6 +94,8 @@ def build_report(
     table = documents_table(docs, paragraphs, tokens, terms=lexicon["term"])
     written.append(_write_csv(table, out_dir / "documents.csv"))
     written += _vocabulary_figures(docs, tokens, out_dir=out_dir)
+    dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
+    written += _save(plot_dating(dated), "dating", out_dir, dating_table(dated))
     return written
 
 

@@ -1,0 +1,614 @@
+"""Topic models over paragraphs: which themes each era speaks about, and how they shift.
+
+A topic model over a handful of whole speeches is meaningless, so the units
+are **body paragraphs**, each tagged with its speech and era. Pure functions;
+no I/O, no printing, no plotting. Every fit is seeded (``random_state``).
+
+Frames in:
+
+- the **tokens frame** of :func:`corpus.segment.segment_docs`: ``doc_id, para,
+  pos, token, is_stop`` (content tokens are ``~is_stop``);
+- the **paragraphs frame** of :func:`corpus.clean.split_paragraphs`: ``doc_id,
+  section, heading, para, kind, text, n_han`` (only ``kind == "body"`` is used);
+- the **docs frame** of :func:`corpus.load.load_docs`: ``id, year, era, ...``.
+
+Frames out:
+
+- :func:`topic_units` -> **units frame**, one row per body paragraph with
+  enough content tokens: ``doc_id, para, era, year, n_tokens, tokens``
+  (``tokens`` a list of content tokens in text order). Speeches in year
+  order, paragraphs in text order.
+- :func:`fit_topics` -> a :class:`TopicModel`; its ``topic_words`` frame has
+  one row per (topic, rank): ``topic, rank, term, weight``.
+- :func:`npmi_coherence` -> one row per topic: ``topic, coherence``.
+- :func:`choose_k` -> one row per candidate k: ``k, coherence, chosen``.
+- :func:`topic_stability` -> one row per seed: ``seed, similarity``.
+- :func:`topic_prevalence` -> one row per era (or speech): the group column
+  (``era`` or ``doc_id``), then one column per topic label; rows sum to 1.
+- :func:`topic_changes` -> one row per topic: ``topic, label, first, last, change``.
+
+Topics are numbered from 0, largest first (by their token-weighted share of
+all units). Problems a user can fix raise :class:`~corpus.errors.CorpusError`
+with a one-line message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+from scipy.optimize import linear_sum_assignment
+from sklearn.decomposition import NMF, LatentDirichletAllocation
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+
+from . import config
+from .errors import CorpusError
+
+MODELS = ("nmf", "lda")
+UNIT_COLUMNS = ("doc_id", "para", "era", "year", "n_tokens", "tokens")
+TOPIC_WORD_COLUMNS = ("topic", "rank", "term", "weight")
+CHANGE_COLUMNS = ("topic", "label", "first", "last", "change")
+# Iterations when ``max_iter`` is not given. NMF stops earlier once it meets
+# its tolerance (it converges on the shipped corpus in well under 1000);
+# batch LDA always runs all of them.
+DEFAULT_MAX_ITER = {"nmf": 1000, "lda": 50}
+LABEL_WORDS = 3
+LABEL_SEPARATOR = "·"
+GROUPINGS = ("era", "doc_id")
+
+
+def _identity(tokens):
+    """Analyzer for pre-segmented text: the token list itself (module level, so it pickles)."""
+    return tokens
+
+
+# --------------------------------------------------------------------------- units
+
+
+def topic_units(
+    tokens: pd.DataFrame,
+    paragraphs: pd.DataFrame,
+    docs: pd.DataFrame,
+    *,
+    min_tokens: int = 5,
+) -> pd.DataFrame:
+    """The units of the topic model: body paragraphs as lists of content tokens.
+
+    Parameters
+    ----------
+    tokens : pandas.DataFrame
+        The tokens frame (``doc_id, para, pos, token, is_stop``).
+    paragraphs : pandas.DataFrame
+        The paragraphs frame of the same docs (``doc_id, para, kind``).
+    docs : pandas.DataFrame
+        The docs frame (``id, year, era``).
+    min_tokens : int, default 5
+        Keep paragraphs with at least this many content tokens.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The units frame ``doc_id, para, era, year, n_tokens, tokens``, index reset.
+
+    Raises
+    ------
+    CorpusError
+        If no body paragraph has ``min_tokens`` content tokens.
+    """
+    content = tokens.loc[~tokens["is_stop"], ["doc_id", "para", "pos", "token"]].sort_values(
+        ["doc_id", "para", "pos"], kind="stable")
+    bags = content.groupby(["doc_id", "para"], sort=False)["token"].agg(list).rename("tokens").reset_index()
+    body = paragraphs.loc[paragraphs["kind"] == "body", ["doc_id", "para"]]
+    meta = docs[["id", "era", "year"]].rename(columns={"id": "doc_id"}).astype({"era": str})
+    units = body.merge(bags, on=["doc_id", "para"]).merge(meta, on="doc_id")
+    units["n_tokens"] = units["tokens"].map(len).astype(int)
+    units = units[units["n_tokens"] >= min_tokens]
+    if units.empty:
+        raise CorpusError(
+            f"no body paragraph has {min_tokens} or more content tokens; lower min_tokens or check the segmentation")
+    units = units.sort_values(["year", "doc_id", "para"], kind="stable")
+    return units.loc[:, list(UNIT_COLUMNS)].reset_index(drop=True)
+
+
+def _unit_keys(units: pd.DataFrame) -> tuple[tuple[str, int], ...]:
+    return tuple(zip(units["doc_id"].astype(str), units["para"].astype(int)))
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+@dataclass(frozen=True, eq=False)
+class TopicModel:
+    """A fitted topic model and what it says about its units.
+
+    Attributes
+    ----------
+    k : int
+        Number of topics.
+    model : {"nmf", "lda"}
+    vocabulary : numpy.ndarray of str
+        The terms (columns of ``components``), in the vectoriser's order.
+    components : numpy.ndarray, shape (k, V)
+        Topic-word weights; each row sums to 1.
+    unit_topics : numpy.ndarray, shape (n_units, k)
+        Topic shares of each unit (rows of the units frame it was fitted on);
+        each row sums to 1. An NMF unit with no weight at all (none of its
+        words in the vocabulary) gets 1/k everywhere.
+    topic_words : pandas.DataFrame
+        ``topic, rank, term, weight``: the ``top_n`` terms of each topic by
+        weight (ties by term), ``rank`` from 1, ``weight`` from ``components``.
+    labels : list of str
+        One name per topic, its top 3 terms joined by "·" ("职工·工会·服务");
+        a label already taken gets " #<topic>" appended.
+    unit_keys : tuple of (doc_id, para)
+        The units the model was fitted on, in the order of ``unit_topics``;
+        empty for a model built by hand (then units are matched by position).
+    random_state : int or None
+    """
+
+    k: int
+    model: str
+    vocabulary: np.ndarray
+    components: np.ndarray
+    unit_topics: np.ndarray
+    topic_words: pd.DataFrame
+    labels: list[str]
+    unit_keys: tuple = ()
+    random_state: int | None = None
+    _vectorizer: object = field(default=None, repr=False)
+    _tfidf: object = field(default=None, repr=False)
+    _estimator: object = field(default=None, repr=False)
+    _order: np.ndarray | None = field(default=None, repr=False)
+
+    def transform(self, units: pd.DataFrame) -> np.ndarray:
+        """Topic shares (rows sum to 1) of any units frame, fitted or new.
+
+        Raises
+        ------
+        CorpusError
+            For a model built by hand, which has no fitted estimator.
+        """
+        if self._estimator is None:
+            raise CorpusError("this topic model was not fitted by fit_topics, so it cannot transform new units")
+        counts = self._vectorizer.transform(units["tokens"].tolist())
+        matrix = self._tfidf.transform(counts) if self._tfidf is not None else counts
+        return _normalise_rows(self._estimator.transform(matrix)[:, self._order])
+
+    def shares(self, units: pd.DataFrame) -> np.ndarray:
+        """``unit_topics`` when ``units`` are the fitted units, else :meth:`transform`."""
+        if self.unit_keys and _unit_keys(units) == self.unit_keys:
+            return self.unit_topics
+        if not self.unit_keys and len(units) == len(self.unit_topics):
+            return self.unit_topics
+        return self.transform(units)
+
+
+def _normalise_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to sum to 1; an all-zero row becomes uniform."""
+    matrix = np.asarray(matrix, dtype=float)
+    totals = matrix.sum(axis=1, keepdims=True)
+    uniform = np.full_like(matrix, 1 / matrix.shape[1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(totals > 0, matrix / np.where(totals > 0, totals, 1), uniform)
+
+
+def _check_model(model: str) -> str:
+    if model not in MODELS:
+        raise CorpusError(f"unknown topic model {model!r}; use one of {', '.join(MODELS)}")
+    return model
+
+
+def _check_k(k, n_units: int) -> int:
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 2:
+        raise CorpusError(f"k must be an integer of at least 2 topics, not {k!r}")
+    if k >= n_units:
+        raise CorpusError(f"k={k} topics needs more than {k} paragraphs, but there are {n_units}; lower k")
+    return int(k)
+
+
+def _top_terms(row: np.ndarray, vocabulary: np.ndarray, top_n: int) -> list[int]:
+    """Indices of the ``top_n`` largest positive weights, ties broken by term."""
+    positive = np.flatnonzero(row > 0)
+    return sorted(positive, key=lambda j: (-row[j], vocabulary[j]))[:top_n]
+
+
+def _labels(top: list[list[str]]) -> list[str]:
+    labels: list[str] = []
+    for topic, terms in enumerate(top):
+        label = LABEL_SEPARATOR.join(terms[:LABEL_WORDS]) or f"topic {topic}"
+        labels.append(f"{label} #{topic}" if label in labels else label)
+    return labels
+
+
+def fit_topics(
+    units: pd.DataFrame,
+    *,
+    k: int,
+    model: str = "nmf",
+    random_state: int = config.SEED,
+    top_n: int = 10,
+    max_iter: int | None = None,
+) -> TopicModel:
+    """Fit NMF or LDA over the units' content tokens.
+
+    The vocabulary is every term in at least two units
+    (``CountVectorizer(analyzer=identity, min_df=2)``: tokens are taken as
+    segmented, so one-character words such as 党 are kept). NMF
+    (``init="nndsvda"``, coordinate descent) factorises the TF-IDF matrix;
+    LDA (``learning_method="batch"``) models the raw counts.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        A units frame (:func:`topic_units`).
+    k : int
+        Number of topics, at least 2 and fewer than the units.
+    model : {"nmf", "lda"}
+    random_state : int
+        Seed of the NMF initialisation (randomised SVD) or of LDA.
+    top_n : int, default 10
+        Terms per topic in ``topic_words``.
+    max_iter : int, optional
+        Iteration cap; default :data:`DEFAULT_MAX_ITER` (NMF 1000, LDA 50).
+        If NMF stops at the cap before its tolerance, scikit-learn's
+        ``ConvergenceWarning`` is passed on unchanged: raise ``max_iter``.
+
+    Returns
+    -------
+    TopicModel
+        Topics renumbered largest first (token-weighted share of the units).
+
+    Raises
+    ------
+    CorpusError
+        For an unknown model, ``k < 2`` or ``k`` not below the number of
+        units, or no term in two units.
+    """
+    model = _check_model(model)
+    k = _check_k(k, len(units))
+    vectorizer = CountVectorizer(analyzer=_identity, min_df=2)
+    try:
+        counts = vectorizer.fit_transform(units["tokens"].tolist())
+    except ValueError:  # "After pruning, no terms remain"
+        raise CorpusError("no term occurs in two or more paragraphs; a topic model needs more text") from None
+    vocabulary = vectorizer.get_feature_names_out()
+    iterations = DEFAULT_MAX_ITER[model] if max_iter is None else int(max_iter)
+    tfidf = None
+    if model == "nmf":
+        tfidf = TfidfTransformer().fit(counts)
+        estimator = NMF(n_components=k, init="nndsvda", max_iter=iterations, random_state=random_state)
+        weights = estimator.fit_transform(tfidf.transform(counts))
+    else:
+        estimator = LatentDirichletAllocation(
+            n_components=k, learning_method="batch", max_iter=iterations, random_state=random_state)
+        weights = estimator.fit_transform(counts)
+    shares = _normalise_rows(weights)
+    size = units["n_tokens"].to_numpy(float) @ shares
+    order = np.argsort(-size, kind="stable")
+    shares = shares[:, order]
+    components = _normalise_rows(estimator.components_[order])
+    top = [_top_terms(row, vocabulary, top_n) for row in components]
+    topic_words = pd.DataFrame(
+        [(t, rank, str(vocabulary[j]), float(components[t, j]))
+         for t, best in enumerate(top) for rank, j in enumerate(best, start=1)],
+        columns=list(TOPIC_WORD_COLUMNS),
+    )
+    labels = _labels([[str(vocabulary[j]) for j in best] for best in top])
+    return TopicModel(
+        k=k, model=model, vocabulary=vocabulary, components=components, unit_topics=shares,
+        topic_words=topic_words, labels=labels, unit_keys=_unit_keys(units), random_state=random_state,
+        _vectorizer=vectorizer, _tfidf=tfidf, _estimator=estimator, _order=order,
+    )
+
+
+# --------------------------------------------------------------------------- coherence and k
+
+
+def _occurrence(units: pd.DataFrame, words: Sequence[str]) -> sparse.csr_matrix:
+    """Boolean units × words matrix: does the unit contain the word."""
+    index = pd.Series(np.arange(len(words)), index=pd.Index(words, dtype=object))
+    exploded = units["tokens"].reset_index(drop=True).explode()
+    cols = exploded.map(index)
+    hit = cols.notna().to_numpy()
+    pairs = np.unique(np.column_stack([exploded.index.to_numpy()[hit], cols.to_numpy()[hit].astype(int)]), axis=0)
+    data = np.ones(len(pairs), dtype=float)
+    return sparse.csr_matrix((data, (pairs[:, 0], pairs[:, 1])) if len(pairs) else data,
+                             shape=(len(units), len(words)))
+
+
+def npmi_coherence(
+    topic_words: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    top_n: int = 10,
+    eps: float = 1e-12,
+) -> pd.DataFrame:
+    """C_NPMI coherence of each topic (Röder, Both & Hinneburg 2015), paragraphs as windows.
+
+    For each pair of the topic's ``top_n`` terms, with P(w) the share of
+    units containing w and P(wi, wj) the share containing both::
+
+        NPMI = log((P(wi, wj) + eps) / (P(wi) P(wj))) / -log(P(wi, wj) + eps)
+
+    and the topic's coherence is the mean over all unordered pairs. Two
+    limits are set explicitly: a pair whose words are in every unit scores 1
+    (the formula gives 0/0 there), and a pair with a word absent from the
+    units scores -1 (it never co-occurs).
+
+    Parameters
+    ----------
+    topic_words : pandas.DataFrame
+        ``topic, rank, term`` (as in :attr:`TopicModel.topic_words`).
+    units : pandas.DataFrame
+        The units whose co-occurrences are counted (a ``tokens`` column).
+    top_n : int, default 10
+        Terms per topic, by ``rank``.
+    eps : float
+        Smoothing of the joint probability.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``topic, coherence`` in topic order; NaN for a topic with fewer than two terms.
+    """
+    if units.empty:
+        raise CorpusError("no paragraphs to measure coherence on")
+    ranked = topic_words.sort_values(["topic", "rank"], kind="stable")
+    top = {t: list(g["term"])[:top_n] for t, g in ranked.groupby("topic", sort=True)}
+    words = list(dict.fromkeys(w for terms in top.values() for w in terms))
+    occurs = _occurrence(units, words)
+    n = occurs.shape[0]
+    p = np.asarray(occurs.sum(axis=0)).ravel() / n
+    joint = (occurs.T @ occurs).toarray() / n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        npmi = np.log((joint + eps) / np.outer(p, p)) / -np.log(joint + eps)
+    npmi[np.outer(p, p) == 0] = -1.0
+    npmi[joint >= 1] = 1.0
+    position = {w: i for i, w in enumerate(words)}
+    rows = []
+    for topic, terms in top.items():
+        idx = [position[w] for w in terms]
+        i, j = np.triu_indices(len(idx), k=1)
+        values = npmi[np.asarray(idx)[i], np.asarray(idx)[j]] if len(i) else np.array([])
+        rows.append((topic, float(values.mean()) if len(values) else np.nan))
+    return pd.DataFrame(rows, columns=["topic", "coherence"])
+
+
+def _sample(units: pd.DataFrame, max_units: int, random_state: int) -> pd.DataFrame:
+    if len(units) <= max_units:
+        return units
+    return units.sample(n=max_units, random_state=random_state).sort_index()
+
+
+def choose_k(
+    units: pd.DataFrame,
+    *,
+    ks: Iterable[int] = range(3, 11),
+    model: str = "nmf",
+    random_state: int = config.SEED,
+    max_units: int = 5000,
+    top_n: int = 10,
+    max_iter: int | None = None,
+) -> pd.DataFrame:
+    """Mean NPMI coherence for each number of topics; the most coherent k is chosen.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        A units frame.
+    ks : iterable of int
+        Candidates; those that :func:`fit_topics` would refuse (below 2, or
+        not below the number of units) are skipped.
+    model : {"nmf", "lda"}
+    random_state : int
+        Seed of the fits and of the sample.
+    max_units : int, default 5000
+        Fit and measure on a seeded random sample of at most this many units
+        (in their original order), so that the search stays quick on large corpora.
+    top_n : int, default 10
+        Terms per topic whose coherence is measured.
+    max_iter : int, optional
+        Passed to :func:`fit_topics`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``k, coherence, chosen`` in increasing k; ``chosen`` is True for the
+        highest coherence (ties: the smaller k). ``attrs["n_units"]`` is the
+        sample size.
+
+    Raises
+    ------
+    CorpusError
+        For an unknown model, or when no candidate k fits the number of units.
+    """
+    _check_model(model)
+    sample = _sample(units, max_units, random_state)
+    candidates = sorted({int(k) for k in ks if 2 <= k < len(sample)})
+    if not candidates:
+        raise CorpusError(f"no candidate k fits {len(sample)} paragraphs; give ks between 2 and {len(sample) - 1}")
+    rows = []
+    for k in candidates:
+        fitted = fit_topics(sample, k=k, model=model, random_state=random_state, top_n=top_n, max_iter=max_iter)
+        coherence = npmi_coherence(fitted.topic_words, sample, top_n=top_n)["coherence"].mean()
+        rows.append((k, float(coherence)))
+    table = pd.DataFrame(rows, columns=["k", "coherence"])
+    table["chosen"] = False
+    table.loc[int(np.argmax(table["coherence"].to_numpy())), "chosen"] = True
+    table.attrs["n_units"] = len(sample)
+    return table
+
+
+# --------------------------------------------------------------------------- stability
+
+
+def _on_vocabulary(fitted: TopicModel, vocabulary: np.ndarray) -> np.ndarray:
+    """The model's components re-indexed on a (larger) vocabulary, zeros elsewhere."""
+    matrix = np.zeros((fitted.k, len(vocabulary)))
+    matrix[:, np.searchsorted(vocabulary, fitted.vocabulary.astype(str))] = fitted.components
+    return matrix
+
+
+def _matched_similarity(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean cosine of topics of ``a`` and ``b`` paired one-to-one to maximise the total."""
+    a = a / np.linalg.norm(a, axis=1, keepdims=True)
+    b = b / np.linalg.norm(b, axis=1, keepdims=True)
+    cosine = a @ b.T
+    rows, cols = linear_sum_assignment(cosine, maximize=True)
+    return float(np.clip(cosine[rows, cols].mean(), 0.0, 1.0))
+
+
+def topic_stability(
+    units: pd.DataFrame,
+    *,
+    k: int,
+    model: str = "nmf",
+    seeds: Sequence[int] = (1, 2, 3, 4, 5),
+    subsample: float | None = None,
+    max_iter: int | None = None,
+) -> pd.DataFrame:
+    """How much the topics change with the seed: best-match cosine against the first seed.
+
+    Each seed's topic-word vectors are paired one-to-one with the first
+    seed's (Hungarian matching, ``scipy.optimize.linear_sum_assignment``)
+    and the matched cosines averaged.
+
+    With NMF the seed only enters the randomised SVD of the nndsvda
+    initialisation, which is close to exact, so NMF is nearly always stable
+    in this sense. ``subsample`` makes the check harder: each seed (the first
+    too) fits a seeded random share of the units, so that the test is
+    whether the topics survive a change of data.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        A units frame.
+    k : int
+    model : {"nmf", "lda"}
+    seeds : sequence of int
+        At least one; the first is the reference.
+    subsample : float, optional
+        Share of the units (0 < subsample <= 1) each fit sees.
+    max_iter : int, optional
+        Passed to :func:`fit_topics`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``seed, similarity`` in the order of ``seeds``; in [0, 1], the first row 1.0.
+    """
+    _check_model(model)
+    seeds = [int(s) for s in seeds]
+    if not seeds:
+        raise CorpusError("give at least one seed")
+    if subsample is not None and not 0 < subsample <= 1:
+        raise CorpusError(f"subsample must be a share in (0, 1], not {subsample!r}")
+    fits = []
+    for seed in seeds:
+        data = units if subsample is None else units.sample(frac=subsample, random_state=seed).sort_index()
+        fits.append(fit_topics(data, k=k, model=model, random_state=seed, max_iter=max_iter))
+    vocabulary = np.unique(np.concatenate([f.vocabulary for f in fits]).astype(str))
+    reference = _on_vocabulary(fits[0], vocabulary)
+    similarity = [1.0] + [_matched_similarity(reference, _on_vocabulary(f, vocabulary)) for f in fits[1:]]
+    return pd.DataFrame({"seed": seeds, "similarity": similarity})
+
+
+def is_stable(stability: pd.DataFrame, *, threshold: float = 0.8) -> bool:
+    """True when every seed's similarity (the worst one) reaches ``threshold``."""
+    return bool(stability["similarity"].min() >= threshold)
+
+
+# --------------------------------------------------------------------------- prevalence
+
+
+def topic_prevalence(
+    model: TopicModel,
+    units: pd.DataFrame,
+    *,
+    by: str = "era",
+    eras: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Share of each topic in each era (or speech), weighted by paragraph length.
+
+    A group's share of topic t is ``sum(n_tokens * theta_t) / sum(n_tokens)``
+    over its units, so a long paragraph counts for more than a short one.
+
+    Parameters
+    ----------
+    model : TopicModel
+        A fitted model; units it was not fitted on are transformed.
+    units : pandas.DataFrame
+        A units frame.
+    by : {"era", "doc_id"}
+        One row per era, or per speech.
+    eras : iterable of str, optional
+        The eras expected (for example ``docs["era"].unique()``): only their
+        units are used and each must have some. Default: the eras present.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The group column, then one column per topic label (topic order);
+        rows sum to 1 and are ordered by year (an era by its first year).
+
+    Raises
+    ------
+    CorpusError
+        For an unknown ``by``, or an expected era without units.
+    """
+    if by not in GROUPINGS:
+        raise CorpusError(f"cannot group topics by {by!r}; use one of {', '.join(GROUPINGS)}")
+    shares = model.shares(units)
+    frame = pd.DataFrame(shares * units["n_tokens"].to_numpy(float)[:, None], columns=list(model.labels))
+    frame.insert(0, "_weight", units["n_tokens"].to_numpy(float))
+    frame.insert(0, "_year", units["year"].to_numpy())
+    frame.insert(0, "_era", units["era"].astype(str).to_numpy())
+    frame.insert(0, "_doc", units["doc_id"].astype(str).to_numpy())
+    if eras is not None:
+        eras = [str(e) for e in eras]
+        present = set(frame["_era"])
+        for era in eras:
+            if era not in present:
+                raise CorpusError(
+                    f"era {era!r} has no paragraphs to model; lower min_tokens or add speeches with body text")
+        frame = frame[frame["_era"].isin(eras)]
+    key = "_era" if by == "era" else "_doc"
+    grouped = frame.groupby(key, sort=False)
+    sums = grouped[list(model.labels)].sum()
+    table = sums.div(grouped["_weight"].sum(), axis=0)
+    order = grouped["_year"].min().reset_index().sort_values(["_year", key], kind="stable")[key]
+    table = table.loc[order.to_numpy()]
+    table.index.name = by
+    return table.reset_index()
+
+
+def topic_changes(prevalence: pd.DataFrame) -> pd.DataFrame:
+    """Which topics rose and which fell between the first and the last group.
+
+    Parameters
+    ----------
+    prevalence : pandas.DataFrame
+        A frame of :func:`topic_prevalence` (group column first, in time order).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``topic, label, first, last, change`` (``change = last - first``),
+        sorted by change descending (ties by topic), index reset.
+
+    Raises
+    ------
+    CorpusError
+        With fewer than two groups.
+    """
+    if len(prevalence) < 2:
+        raise CorpusError("topic changes need at least two eras (or speeches) to compare")
+    labels = list(prevalence.columns[1:])
+    first = prevalence.iloc[0][labels].to_numpy(float)
+    last = prevalence.iloc[-1][labels].to_numpy(float)
+    table = pd.DataFrame({"topic": range(len(labels)), "label": labels, "first": first, "last": last,
+                          "change": last - first})
+    return table.sort_values(["change", "topic"], ascending=[False, True], kind="stable").reset_index(drop=True)

@@ -1,0 +1,318 @@
+"""Topic models over paragraphs: units, fits, NPMI by hand, k, stability, prevalence, on tiny units and the corpus."""
+
+from __future__ import annotations
+
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from corpus import CorpusError, clean_docs, load_docs, split_paragraphs
+from corpus import topics
+from corpus.segment import segment_docs
+from corpus.topics import (
+    TOPIC_WORD_COLUMNS,
+    UNIT_COLUMNS,
+    TopicModel,
+    choose_k,
+    fit_topics,
+    is_stable,
+    npmi_coherence,
+    topic_changes,
+    topic_prevalence,
+    topic_stability,
+    topic_units,
+)
+
+THEMES = {
+    "union": ["工会", "职工", "服务", "维权", "劳模"],
+    "economy": ["改革", "发展", "创新", "质量", "产业"],
+    "party": ["党建", "学习", "思想", "政治", "理论"],
+}
+
+
+def make_units(bags, eras, years=None, doc_ids=None) -> pd.DataFrame:
+    """A units frame from token lists; one speech per era unless doc_ids are given."""
+    years = years or [int(e) for e in eras]
+    doc_ids = doc_ids or [f"d{e}" for e in eras]
+    return pd.DataFrame({
+        "doc_id": doc_ids,
+        "para": range(len(bags)),
+        "era": eras,
+        "year": years,
+        "n_tokens": [len(b) for b in bags],
+        "tokens": [list(b) for b in bags],
+    })
+
+
+@pytest.fixture(scope="module")
+def themed() -> pd.DataFrame:
+    """18 paragraphs, each mostly one theme (7 of its words + 1 from another); themes drift by era."""
+    rng = np.random.default_rng(0)
+    plan = ["union"] * 4 + ["economy"] * 2 + ["union", "economy", "party"] * 2 + ["party"] * 4 + ["economy"] * 2
+    eras = ["2006"] * 6 + ["2011"] * 6 + ["2023"] * 6
+    names = list(THEMES)
+    bags = []
+    for theme in plan:
+        other = names[(names.index(theme) + 1) % 3]
+        bags.append(list(rng.choice(THEMES[theme], 7)) + [str(rng.choice(THEMES[other]))])
+    return make_units(bags, eras)
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_topic_units_by_hand():
+    docs = pd.DataFrame({"id": ["b", "a"], "year": [2011, 2006], "era": ["2011", "2006"]})
+    paragraphs = pd.DataFrame({
+        "doc_id": ["a", "a", "a", "b", "b"],
+        "para": [0, 1, 2, 0, 1],
+        "kind": ["title", "body", "body", "salutation", "body"],
+    })
+    rows = [  # (doc_id, para, pos, token, is_stop)
+        ("a", 0, 0, "工会", False), ("a", 0, 1, "讲话", False),           # title: not a unit
+        ("a", 1, 2, "职工", False), ("a", 1, 3, "的", True), ("a", 1, 4, "服务", False),
+        ("a", 1, 5, "职工", False),
+        ("a", 2, 6, "改革", False),                                        # 1 content token
+        ("b", 0, 0, "同志们", True),
+        ("b", 1, 1, "党建", False), ("b", 1, 2, "，", True), ("b", 1, 3, "工建", False),
+        ("b", 1, 4, "党建", False),
+    ]
+    tokens = pd.DataFrame(rows, columns=["doc_id", "para", "pos", "token", "is_stop"])
+    units = topic_units(tokens, paragraphs, docs, min_tokens=2)
+    assert list(units.columns) == list(UNIT_COLUMNS)
+    assert units[["doc_id", "para", "era", "year", "n_tokens"]].values.tolist() == [
+        ["a", 1, "2006", 2006, 3], ["b", 1, "2011", 2011, 3]]
+    assert units["tokens"].tolist() == [["职工", "服务", "职工"], ["党建", "工建", "党建"]]
+    assert len(topic_units(tokens, paragraphs, docs, min_tokens=1)) == 3
+    with pytest.raises(CorpusError, match="min_tokens"):
+        topic_units(tokens, paragraphs, docs, min_tokens=4)
+
+
+# --------------------------------------------------------------------------- NPMI
+
+
+NPMI_UNITS = make_units([["a", "b", "c"], ["a", "b"], ["a", "d"], ["c", "d"]], ["2006"] * 4)
+
+
+def words(*topics_terms) -> pd.DataFrame:
+    return pd.DataFrame([(t, r, w) for t, terms in enumerate(topics_terms) for r, w in enumerate(terms, start=1)],
+                        columns=["topic", "rank", "term"])
+
+
+def test_npmi_by_hand():
+    eps = 1e-12
+    table = npmi_coherence(words(["a", "b"], ["c", "d"], ["a", "b", "c"]), NPMI_UNITS, eps=eps)
+    assert list(table.columns) == ["topic", "coherence"]
+    # 4 units. P(a) = 3/4, P(b) = 2/4, P(c) = 2/4, P(d) = 2/4
+    # P(a,b) = 2/4 (units 0, 1); P(c,d) = 1/4 (unit 3); P(a,c) = 1/4 (unit 0); P(b,c) = 1/4 (unit 0)
+    # topic 0: log((2/4 + eps) / (3/4 * 2/4)) / -log(2/4 + eps) = log(4/3) / log(2) ≈ 0.415
+    ab = math.log((2 / 4 + eps) / (3 / 4 * 2 / 4)) / -math.log(2 / 4 + eps)
+    # topic 1: log((1/4 + eps) / (2/4 * 2/4)) / -log(1/4 + eps) ≈ 0 (independent)
+    cd = math.log((1 / 4 + eps) / (2 / 4 * 2 / 4)) / -math.log(1 / 4 + eps)
+    # topic 2: mean of the pairs ab, ac, bc
+    ac = math.log((1 / 4 + eps) / (3 / 4 * 2 / 4)) / -math.log(1 / 4 + eps)
+    bc = math.log((1 / 4 + eps) / (2 / 4 * 2 / 4)) / -math.log(1 / 4 + eps)
+    expected = [ab, cd, (ab + ac + bc) / 3]
+    assert table["coherence"].tolist() == pytest.approx(expected, abs=1e-12)
+    assert ab == pytest.approx(math.log(4 / 3) / math.log(2), abs=1e-9)
+    assert cd == pytest.approx(0, abs=1e-9)
+
+
+def test_npmi_limits_and_top_n():
+    units = make_units([["a", "b"], ["a", "b", "c"]], ["2006", "2006"])
+    # a and b are in every unit (0/0 in the formula): 1; z never occurs: -1
+    table = npmi_coherence(words(["a", "b"], ["a", "z"], ["c"]), units)
+    assert table["coherence"].tolist()[:2] == [1.0, -1.0]
+    assert np.isnan(table["coherence"].iloc[2])  # one word, no pair
+    # top_n=2 of ["a", "b", "c", "d"] is the pair a-b only
+    again = npmi_coherence(words(["a", "b", "c", "d"]), NPMI_UNITS, top_n=2)
+    assert again["coherence"].iloc[0] == pytest.approx(math.log(4 / 3) / math.log(2), abs=1e-9)
+
+
+# --------------------------------------------------------------------------- fitting
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_fit_shapes_and_labels(themed, model):
+    fitted = fit_topics(themed, k=3, model=model, top_n=4)
+    n_terms = len(fitted.vocabulary)
+    assert (fitted.k, fitted.model) == (3, model)
+    assert fitted.components.shape == (3, n_terms) and fitted.unit_topics.shape == (len(themed), 3)
+    np.testing.assert_allclose(fitted.components.sum(axis=1), 1)
+    np.testing.assert_allclose(fitted.unit_topics.sum(axis=1), 1)
+    assert list(fitted.topic_words.columns) == list(TOPIC_WORD_COLUMNS)
+    assert fitted.topic_words.groupby("topic")["rank"].apply(list).tolist() == [[1, 2, 3, 4]] * 3
+    first = fitted.topic_words[fitted.topic_words["topic"] == 0]
+    assert fitted.labels[0] == "·".join(first["term"].iloc[:3])
+    assert (first["weight"].diff().dropna() <= 0).all()
+    # topics are numbered largest first
+    size = themed["n_tokens"].to_numpy() @ fitted.unit_topics
+    assert (np.diff(size) <= 1e-12).all()
+
+
+def test_nmf_finds_the_themes(themed):
+    fitted = fit_topics(themed, k=3)
+    top = [set(g["term"].iloc[:5]) for _, g in fitted.topic_words.groupby("topic")]
+    assert sorted(map(sorted, top)) == sorted(sorted(v) for v in THEMES.values())
+
+
+def test_one_character_words_are_kept():
+    units = make_units([["党", "国", "工会"], ["党", "国"], ["工会", "职工"], ["职工", "工会"]], ["2006"] * 4)
+    assert "党" in fit_topics(units, k=2).vocabulary
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_deterministic(themed, model):
+    one = fit_topics(themed, k=3, model=model, random_state=7)
+    two = fit_topics(themed, k=3, model=model, random_state=7)
+    pd.testing.assert_frame_equal(one.topic_words, two.topic_words)
+    assert np.array_equal(one.unit_topics, two.unit_topics)
+    assert np.array_equal(one.components, two.components)
+    assert one.labels == two.labels
+
+
+def test_model_pickles_and_transforms(themed):
+    fitted = fit_topics(themed, k=3)
+    again = pickle.loads(pickle.dumps(fitted))
+    assert again.labels == fitted.labels
+    subset = themed.iloc[[2, 5, 11]]
+    shares = again.shares(subset)  # not the fitted units: transformed
+    np.testing.assert_allclose(shares, fitted.unit_topics[[2, 5, 11]], atol=1e-3)
+    np.testing.assert_allclose(shares.sum(axis=1), 1)
+
+
+def test_fit_errors(themed):
+    with pytest.raises(CorpusError, match="at least 2"):
+        fit_topics(themed, k=1)
+    with pytest.raises(CorpusError, match="lower k"):
+        fit_topics(themed, k=len(themed))
+    with pytest.raises(CorpusError, match="unknown topic model 'lsa'"):
+        fit_topics(themed, k=3, model="lsa")
+    lonely = make_units([["a"], ["b"], ["c"]], ["2006"] * 3)
+    with pytest.raises(CorpusError, match="two or more paragraphs"):
+        fit_topics(lonely, k=2)
+
+
+def test_all_zero_nmf_row_is_uniform():
+    # unit 3's only word is in one unit, so it is out of the vocabulary
+    units = make_units([["a", "b"], ["a", "b"], ["c", "d"], ["c", "d"], ["e"]], ["2006"] * 5)
+    fitted = fit_topics(units, k=2)
+    assert fitted.unit_topics[4].tolist() == [0.5, 0.5]
+
+
+# --------------------------------------------------------------------------- k and stability
+
+
+def test_choose_k_argmax_and_skips(themed):
+    table = choose_k(themed, ks=[2, 3, 4, 5, 40])
+    assert list(table.columns) == ["k", "coherence", "chosen"]
+    assert table["k"].tolist() == [2, 3, 4, 5]  # 40 >= 18 units: skipped
+    assert table["chosen"].sum() == 1
+    assert table.loc[table["chosen"], "k"].item() == table.loc[table["coherence"].idxmax(), "k"]
+    assert table.attrs["n_units"] == len(themed)
+    with pytest.raises(CorpusError, match="no candidate k"):
+        choose_k(themed, ks=[1, 30])
+
+
+def test_choose_k_ties_and_sample(themed, monkeypatch):
+    monkeypatch.setattr(topics, "npmi_coherence",
+                        lambda tw, units, top_n: pd.DataFrame({"topic": [0], "coherence": [0.5]}))
+    table = choose_k(themed, ks=[5, 3, 4], max_units=10)
+    assert table.loc[table["chosen"], "k"].item() == 3  # all tied: the smallest k
+    assert table.attrs["n_units"] == 10
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_stability(themed, model):
+    table = topic_stability(themed, k=3, model=model, seeds=(3, 1, 2))
+    assert list(table.columns) == ["seed", "similarity"]
+    assert table["seed"].tolist() == [3, 1, 2]
+    assert table["similarity"].iloc[0] == 1.0
+    assert table["similarity"].between(0, 1).all()
+    resampled = topic_stability(themed, k=3, model=model, seeds=(1, 2), subsample=0.8)
+    assert resampled["similarity"].iloc[0] == 1.0 and resampled["similarity"].between(0, 1).all()
+
+
+def test_is_stable():
+    table = pd.DataFrame({"seed": [1, 2, 3], "similarity": [1.0, 0.9, 0.79]})
+    assert not is_stable(table)
+    assert is_stable(table, threshold=0.75)
+
+
+# --------------------------------------------------------------------------- prevalence
+
+
+def hand_model(unit_topics, labels=("甲", "乙")) -> TopicModel:
+    return TopicModel(k=len(labels), model="nmf", vocabulary=np.array([]), components=np.zeros((len(labels), 0)),
+                      unit_topics=np.array(unit_topics, dtype=float), topic_words=pd.DataFrame(),
+                      labels=list(labels))
+
+
+def test_prevalence_weighted_by_hand():
+    # listed out of time order: the 2011 unit first
+    units = make_units([["x"] * 4, ["x"] * 2, ["x"] * 6], ["2011", "2006", "2006"], doc_ids=["c", "a", "b"])
+    model = hand_model([[0.25, 0.75], [1.0, 0.0], [0.5, 0.5]])
+    table = topic_prevalence(model, units)
+    assert list(table.columns) == ["era", "甲", "乙"]
+    assert table["era"].tolist() == ["2006", "2011"]
+    # 2006: units a (2 tokens, 甲 1.0) and b (6 tokens, 甲 0.5): (2*1.0 + 6*0.5) / 8 = 5/8 (unweighted: 0.75)
+    assert table.iloc[0, 1:].tolist() == pytest.approx([5 / 8, 3 / 8], abs=1e-15)
+    assert table.iloc[1, 1:].tolist() == pytest.approx([0.25, 0.75], abs=1e-15)
+    np.testing.assert_allclose(table.iloc[:, 1:].sum(axis=1), 1)
+    by_doc = topic_prevalence(model, units, by="doc_id")
+    assert by_doc["doc_id"].tolist() == ["a", "b", "c"]
+    assert by_doc["甲"].tolist() == pytest.approx([1.0, 0.5, 0.25])
+    changes = topic_changes(table)
+    assert list(changes.columns) == ["topic", "label", "first", "last", "change"]
+    assert changes[["topic", "label"]].values.tolist() == [[1, "乙"], [0, "甲"]]
+    assert changes["change"].tolist() == pytest.approx([0.375, -0.375])
+
+
+def test_prevalence_errors(themed):
+    model = fit_topics(themed, k=3)
+    with pytest.raises(CorpusError, match="era '2099' has no paragraphs to model"):
+        topic_prevalence(model, themed, eras=["2006", "2011", "2099"])
+    with pytest.raises(CorpusError, match="group topics by"):
+        topic_prevalence(model, themed, by="speaker")
+    only = topic_prevalence(model, themed, eras=["2011"])
+    assert only["era"].tolist() == ["2011"]
+    with pytest.raises(CorpusError, match="at least two"):
+        topic_changes(only)
+
+
+# --------------------------------------------------------------------------- the shipped corpus
+
+
+def test_shipped_corpus():
+    docs = clean_docs(load_docs())
+    tokens = segment_docs(docs)
+    paragraphs = split_paragraphs(docs)
+    units = topic_units(tokens, paragraphs, docs)
+    # 65 body paragraphs, 63 with at least 5 content tokens
+    assert len(units) == 63
+    assert units.groupby("era").size().to_dict() == {"2006": 13, "2011": 14, "2022": 8, "2023": 28}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        table = choose_k(units)
+        k = int(table.loc[table["chosen"], "k"].item())
+        model = fit_topics(units, k=k)
+    assert 3 <= k <= 10 and len(model.labels) == k == len(set(model.labels))
+    prevalence = topic_prevalence(model, units, eras=docs["era"].unique())
+    assert prevalence["era"].tolist() == ["2006", "2011", "2022", "2023"]  # three eras of a single speech
+    np.testing.assert_allclose(prevalence.iloc[:, 1:].sum(axis=1), 1)
+    assert len(topic_changes(prevalence)) == k
+
+    plan_docs = clean_docs(load_docs(by="plan"))
+    plan_units = topic_units(tokens, paragraphs, plan_docs)
+    by_plan = topic_prevalence(model, plan_units, eras=plan_docs["era"].unique())
+    assert by_plan["era"].tolist() == ["十一五", "十二五", "十四五"]
+    np.testing.assert_allclose(by_plan.iloc[:, 1:].sum(axis=1), 1)
+    # 十一五 and 十二五 are one speech each: the same shares as 2006 and 2011
+    np.testing.assert_allclose(by_plan.iloc[:2, 1:].to_numpy(float), prevalence.iloc[:2, 1:].to_numpy(float))
+    by_doc = topic_prevalence(model, units, by="doc_id")
+    assert by_doc["doc_id"].tolist() == docs["id"].tolist()
