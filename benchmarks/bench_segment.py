@@ -25,7 +25,12 @@ import jieba
 import pandas as pd
 
 from corpus import clean_docs, config, load_docs
-from corpus.segment import available_engine, make_segmenter, read_stopwords, segment_docs
+from corpus.segment import (
+    available_engine,
+    make_segmenter,
+    read_stopwords,
+    segment_docs,
+)
 
 MARK_START, MARK_END = "<!-- bench_segment:start -->", "<!-- bench_segment:end -->"
 

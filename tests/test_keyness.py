@@ -9,7 +9,13 @@ import pytest
 from scipy.stats import chi2_contingency
 
 from corpus.errors import CorpusError
-from corpus.keyness import KEYNESS_COLUMNS, SHIFT_COLUMNS, keyness, keyness_by_era, word_shift
+from corpus.keyness import (
+    KEYNESS_COLUMNS,
+    SHIFT_COLUMNS,
+    keyness,
+    keyness_by_era,
+    word_shift,
+)
 
 # Era A: 10 tokens, era B: 10 tokens; 创新 is absent from A (no row).
 TWO_ERAS = [

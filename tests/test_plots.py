@@ -13,7 +13,13 @@ import pytest  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
 from corpus import clean_docs, load_docs  # noqa: E402
-from corpus.plots import cjk_font_path, overview_table, plot_overview, save_figure, use_cjk_font  # noqa: E402
+from corpus.plots import (  # noqa: E402
+    cjk_font_path,
+    overview_table,
+    plot_overview,
+    save_figure,
+    use_cjk_font,
+)
 
 
 @pytest.fixture(scope="module")

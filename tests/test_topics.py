@@ -11,8 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.exceptions import ConvergenceWarning
 
-from corpus import CorpusError, clean_docs, load_docs, split_paragraphs
-from corpus import topics
+from corpus import CorpusError, clean_docs, load_docs, split_paragraphs, topics
 from corpus.segment import segment_docs
 from corpus.topics import (
     TOPIC_WORD_COLUMNS,

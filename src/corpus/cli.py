@@ -231,7 +231,6 @@ def cmd_date(args: argparse.Namespace) -> int:
     """Estimate when each speech (an id of the data folder, or any text file) was given, from its era markers."""
     import json
 
-    from .clean import clean_docs
     from .dating import date_text, era_markers_file, read_era_markers
     from .load import decode_bytes, inspect_corpus
 
@@ -264,6 +263,32 @@ def cmd_date(args: argparse.Namespace) -> int:
                 print(f"  {_pad(e['marker'], 30)}×{e['count']:<3} {e['first']}–{e['last']}  {e['kind']:<9} {e['effect']}")
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add transcripts: check each file, copy its bytes under a safe name, append its metadata row atomically."""
+    from .manage import add_transcript
+
+    for file in args.files:
+        added = add_transcript(file, year=args.year, data_dir=args.data, title=args.title, place=args.place,
+                               occasion=args.occasion, speaker_role=args.speaker_role, source=args.source,
+                               force=args.force)
+        print(f"added {added.id}: {added.title} ({added.year}) from {file} "
+              f"[{added.encoding}, {added.n_chars:,} chars] as {added.path}")
+        print(f"  dating: {'its words point to ' + added.estimate.describe() if added.estimate.low else 'no era markers'}")
+        if added.warning:
+            print(f"warning: {added.warning}")
+    print("next: `corpus validate`, then `corpus report` (only new speeches are segmented)")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove a speech: its row in metadata.csv and the transcript file it names."""
+    from .manage import remove_transcript
+
+    title, path = remove_transcript(args.id, data_dir=args.data)
+    print(f"removed {args.id}: {title}" + (f" and {path}" if path else " (its file was already gone)"))
     return 0
 
 
@@ -341,6 +366,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help='print a JSON list: {"input", "low", "high", "best", "evidence": [...]} per input')
     _add_data(p)
     p.set_defaults(func=cmd_date)
+
+    p = sub.add_parser("add", help="add transcripts to the data folder (checked, copied, recorded)",
+                       description=cmd_add.__doc__,
+                       epilog="example: corpus add ~/Downloads/讲话.txt --year 2023 --place 某县 --source https://…")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="transcript files (UTF-8, GBK/GB18030, UTF-16 with BOM)")
+    p.add_argument("--year", required=True, help="four-digit year of the speech")
+    p.add_argument("--title", help="title (default: the first line when it is a title, else the file name)")
+    p.add_argument("--place", default="", help="county or city")
+    p.add_argument("--occasion", default="", help="meeting or event")
+    p.add_argument("--speaker-role", default="", help="role of the speaker")
+    p.add_argument("--source", default="", metavar="URL", help="where the text came from")
+    p.add_argument("--force", action="store_true", help="add even a near-duplicate of a speech already there")
+    _add_data(p)
+    p.set_defaults(func=cmd_add)
+
+    p = sub.add_parser("remove", help="remove a speech and its file", description=cmd_remove.__doc__)
+    p.add_argument("id", metavar="ID", help="the speech id (see `corpus validate`)")
+    _add_data(p)
+    p.set_defaults(func=cmd_remove)
 
     p = sub.add_parser("kwic", help="keyword in context", description=cmd_kwic.__doc__)
     p.add_argument("pattern", metavar="PATTERN", help="a literal or a regular expression")

@@ -14,7 +14,13 @@ from collections import Counter, defaultdict
 import pandas as pd
 
 from .clean import HAN
-from .segment import Segmenter, make_segmenter, paragraphs_of, read_lexicon, read_stopwords
+from .segment import (
+    Segmenter,
+    make_segmenter,
+    paragraphs_of,
+    read_lexicon,
+    read_stopwords,
+)
 
 _QUOTED = re.compile(f"“([{HAN}0-9A-Za-z]{{2,12}})”")
 _NUMBERED = re.compile(f"(?<![{HAN}])((?:两|[二三四五六七八九十])个[{HAN}]{{2}}|[一二三四五六七八九十][{HAN}])(?=[”、，。；])")

@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib import font_manager
 
 from . import config
+from .files import temp_path, write_csv_atomic
 
 CJK_FAMILY = "Noto Sans CJK SC"
 # Searched when the font package is missing (e.g. a conda install without pip).
@@ -157,16 +158,15 @@ def save_figure(fig, name: str, *, out_dir: str | Path = config.FIGURES_DIR, dat
     written = []
     for fmt in config.FIGURE_FORMATS:
         path = out_dir / f"{name}.{fmt}"
-        tmp = path.with_name(f".{path.name}.tmp")
-        fig.savefig(tmp, format=fmt, metadata=metadata[fmt], bbox_inches="tight")
-        os.replace(tmp, path)
+        tmp = temp_path(path)
+        try:
+            fig.savefig(tmp, format=fmt, metadata=metadata[fmt], bbox_inches="tight")
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
         written.append(path)
     if data is not None:
-        path = out_dir / f"{name}.csv"
-        tmp = path.with_name(f".{path.name}.tmp")
-        data.to_csv(tmp, index=False, lineterminator="\n")
-        os.replace(tmp, path)
-        written.append(path)
+        written.append(write_csv_atomic(data, out_dir / f"{name}.csv"))
     return written
 
 

@@ -7,7 +7,6 @@ CSV (see :func:`corpus.plots.save_figure`).
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,10 +15,18 @@ import pandas as pd
 
 from . import config
 from .clean import clean_docs, split_paragraphs
-from .load import load_docs
 from .dating import date_docs, era_markers_file, read_era_markers
-from .features import DEFAULT_TERMS, count_terms, doc_similarity, era_tfidf, term_counts, term_trajectories
+from .features import (
+    DEFAULT_TERMS,
+    count_terms,
+    doc_similarity,
+    era_tfidf,
+    term_counts,
+    term_trajectories,
+)
+from .files import write_csv_atomic
 from .keyness import keyness_by_era, word_shift
+from .load import load_docs
 from .plots import (
     dating_table,
     overview_table,
@@ -32,7 +39,14 @@ from .plots import (
     save_figure,
     use_cjk_font,
 )
-from .segment import lexicon_file, make_segmenter, read_lexicon, read_stopwords, segment_docs, stopwords_file
+from .segment import (
+    lexicon_file,
+    make_segmenter,
+    read_lexicon,
+    read_stopwords,
+    segment_docs,
+    stopwords_file,
+)
 
 
 def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.DataFrame, *, terms=()) -> pd.DataFrame:
@@ -92,7 +106,7 @@ def build_report(
     written += save_figure(ax.figure, "corpus_overview", out_dir=out_dir, data=table)
     plt.close(ax.figure)
     table = documents_table(docs, paragraphs, tokens, terms=lexicon["term"])
-    written.append(_write_csv(table, out_dir / "documents.csv"))
+    written.append(write_csv_atomic(table, out_dir / "documents.csv"))
     written += _vocabulary_figures(docs, tokens, out_dir=out_dir)
     dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
     written += _save(plot_dating(dated), "dating", out_dir, dating_table(dated))
@@ -130,13 +144,5 @@ def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Pa
     labels = {doc_id: f"{doc_id} ({year})" for doc_id, year in zip(docs["id"], docs["year"])}
     written += _save(plot_similarity(similarity, labels=labels), "doc_similarity", out_dir,
                      similarity.rename_axis("id").reset_index())
-    written.append(_write_csv(era_tfidf(tokens, docs), out_dir / "era_tfidf.csv"))
+    written.append(write_csv_atomic(era_tfidf(tokens, docs), out_dir / "era_tfidf.csv"))
     return written
-
-
-def _write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_csv(tmp, index=False, lineterminator="\n")
-    os.replace(tmp, path)
-    return path

@@ -47,6 +47,7 @@ import pyarrow.feather as feather
 
 from . import config
 from .errors import CorpusError
+from .files import temp_path
 
 TOKEN_COLUMNS = ("doc_id", "para", "pos", "token", "is_stop")
 LEXICON_CATEGORIES = ("slogan", "formula", "plan", "congress", "theory", "institution", "event", "campaign")
@@ -402,9 +403,12 @@ def _empty_chunk() -> pa.Table:
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    feather.write_feather(table, tmp, compression="lz4")
-    os.replace(tmp, path)
+    tmp = temp_path(path)
+    try:
+        feather.write_feather(table, tmp, compression="lz4")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- segmenting documents
