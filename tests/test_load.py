@@ -207,3 +207,37 @@ def test_metadata_in_gbk_with_bom_less_excel_export(tmp_path):
     folder = write_corpus(tmp_path / "d", TINY_TEXTS, "")
     (folder / config.METADATA_FILE).write_bytes(TINY_METADATA.encode("gbk"))
     assert list(load_docs(folder)["title"]) == ["甲", "乙"]
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_decode_or_fail_cleanly(raw):
+    try:
+        text, encoding = decode_bytes(raw, name="x.txt")
+    except CorpusError as err:
+        assert str(err).startswith("x.txt: ") and "\n" not in str(err)
+    else:
+        assert text.strip() and encoding in {"utf-8", "utf-8-sig", "utf-16", "gbk", "gb18030"}
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list('id,file,year,title"\n\r 2006a.txt甲乙')), max_size=80))
+def test_any_metadata_loads_or_fails_cleanly(tmp_path_factory, metadata):
+    folder = write_corpus(tmp_path_factory.mktemp("d"), TINY_TEXTS, "")
+    (folder / config.METADATA_FILE).write_text(metadata, encoding="utf-8")
+    docs, problems = inspect_corpus(folder)  # never raises: every problem is reported
+    assert all("\n" not in p.message for p in problems)
+    assert set(docs["file"]) <= {"a.txt", "b.txt"}  # a loaded speech always names a real transcript
+
+
+def test_nothing_is_unpickled_or_executed():
+    """No cache or data file is ever read with pickle, joblib.load, eval or exec."""
+    import re as regex
+
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (config.ROOT / "src" / "corpus").glob("*.py"))
+    forbidden = regex.findall(r"pickle\.loads?|joblib\.load|read_pickle|allow_pickle|\beval\(|\bexec\(|marshal\.load", source)
+    assert forbidden == []
