@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     rows, notes = [], []
     for n in sorted(args.sizes):
         units = synthetic_units(n)
-        model, nmf_s, nmf_warn = timed(lambda: fit_topics(units, k=args.k, model="nmf"))
+        model, nmf_s, nmf_warn = timed(lambda units=units: fit_topics(units, k=args.k, model="nmf"))
         nnz = int(model._vectorizer.transform(units["tokens"].tolist()).nnz)
         n_iter = int(model._estimator.n_iter_)
         lda_n, measured = n, timed_lda(units, args.k, args.lda_max_iter, args.lda_budget)
@@ -114,7 +114,7 @@ def main(argv=None) -> int:
                          f"measured at {lda_n:,} units instead.")
             measured = timed_lda(synthetic_units(lda_n), args.k, args.lda_max_iter, None)
         lda_s, lda_warn = measured
-        table, choose_s, choose_warn = timed(lambda: choose_k(units, model="nmf"))
+        table, choose_s, choose_warn = timed(lambda units=units: choose_k(units, model="nmf"))
         chosen = int(table.loc[table["chosen"], "k"].item())
         for warning in dict.fromkeys(nmf_warn + lda_warn + choose_warn):
             notes.append(f"{n:,} units: warning: {warning}")
@@ -125,27 +125,28 @@ def main(argv=None) -> int:
         print(rows[-1], file=sys.stderr)
 
     lines = [
-        f"Topic models (k={args.k}) on synthetic paragraphs recombined from the body paragraphs of the 5 "
-        f"shipped speeches (see the script's docstring); one run each, vectorising included; "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}, scikit-learn {sklearn.__version__}.",
+        (f"Topic models (k={args.k}) on synthetic paragraphs recombined from the body paragraphs of the 5 "
+         f"shipped speeches (see the script's docstring); one run each, vectorising included; "
+         f"{os.cpu_count()} cores, Python {platform.python_version()}, scikit-learn {sklearn.__version__}."),
         "",
-        "| units | tokens | vocabulary | nnz | NMF s (iterations) "
-        f"| LDA s ({args.lda_max_iter} iterations) | `choose_k` NMF k=3..10 s |",
+        ("| units | tokens | vocabulary | nnz | NMF s (iterations) "
+         f"| LDA s ({args.lda_max_iter} iterations) | `choose_k` NMF k=3..10 s |"),
         "|---|---|---|---|---|---|---|",
         *rows,
     ]
     notes += [
-        "The units are synthetic: real paragraph lengths and word frequencies, but only the five speeches' "
-        "vocabulary; a real corpus with a larger vocabulary costs more, LDA most (its work grows with "
-        "vocabulary × k).",
+        ("The units are synthetic: real paragraph lengths and word frequencies, but only the five speeches' "
+         "vocabulary; a real corpus with a larger vocabulary costs more, LDA most (its work grows with "
+         "vocabulary × k)."),
         f"LDA ran {args.lda_max_iter} batch iterations; `fit_topics` defaults to 50, about 5× these times.",
-        "`choose_k` fits 8 NMF models on a seeded sample of at most 5,000 units, so its time stops growing "
-        "beyond 5,000 units.",
+        ("`choose_k` fits 8 NMF models on a seeded sample of at most 5,000 units, so its time stops growing "
+         "beyond 5,000 units."),
     ]
     lines += [""] + [f"- {note}" for note in notes]
     sizes = " ".join(str(s) for s in args.sizes)
-    lines += ["", f"Command: `.venv/bin/python benchmarks/bench_topics.py --sizes {sizes} --k {args.k} "
-                  f"--lda-max-iter {args.lda_max_iter}`"]
+    command = (f"Command: `.venv/bin/python benchmarks/bench_topics.py --sizes {sizes} --k {args.k} "
+               f"--lda-max-iter {args.lda_max_iter}`")
+    lines += ["", command]
     text_table = "\n".join(lines)
     print(text_table)
     if args.write:
