@@ -36,7 +36,9 @@ def test_report_writes_figures_and_tables(tiny_dir, tmp_path, capsys):
     figures = ["corpus_overview", "dating", "doc_similarity", "keyness_by_era", "term_trajectories", "word_shift"]
     assert names == sorted([f"{f}.{ext}" for f in figures for ext in ("csv", "pdf", "png", "svg")]
                            + ["documents.csv", "era_tfidf.csv"])
-    assert "segmented 2, cached 0" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "segmented 2, cached 0" in err
+    assert "topics skipped: " in err  # two one-line speeches: nothing to model, and it says so
     documents = (tmp_path / "out" / "documents.csv").read_text().splitlines()
     assert documents[0].startswith("id,year,era,title,")
     assert len(documents) == 3
@@ -144,7 +146,7 @@ def test_keyness_cli(capsys):
     assert main(["keyness", "--target", "2023", "--reference", "2011", "--top", "2", "--csv"]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert rows[0] == "era,term,n_target,n_reference,total_target,total_reference,g2,p,log_ratio,logodds_z,docs_target"
-    assert rows[1].startswith("2023,学习,11,0,2147,1089,9.04")
+    assert rows[1].startswith("2023,学习,11,0,2112,1072,9.05")
     assert len(rows) == 3
     assert main(["keyness", "--target", "2030"]) == 1
     assert capsys.readouterr().err == "error: no era '2030'; eras are: 2006, 2011, 2022, 2023\n"
@@ -153,7 +155,7 @@ def test_keyness_cli(capsys):
 def test_keyness_all_eras_table(capsys):
     assert main(["keyness", "--top", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "2006 vs the rest  (812 vs 4,529 content tokens)"
+    assert out[0] == "2006 vs the rest  (792 vs 4,454 content tokens)"
     assert [line.split()[0] for line in out if "vs the rest" in line] == ["2006", "2011", "2022", "2023"]
 
 
@@ -162,3 +164,20 @@ def test_kwic_cli(capsys):
     captured = capsys.readouterr()
     assert captured.out == "003  2022  忠诚拥护“【两个确立】”、坚决做\n"
     assert captured.err == "1 match in 1 speech\n"
+
+
+def test_topics_cli_is_identical_between_runs(capsys):
+    assert main(["topics"]) == 0
+    first = capsys.readouterr().out
+    assert main(["topics"]) == 0
+    assert capsys.readouterr().out == first
+    lines = first.splitlines()
+    assert lines[0] == "NMF topics over 63 paragraphs of 5 speeches, k=9 (most coherent of 3–10)"
+    assert lines[-1].startswith("stability: 0.73 worst best-match cosine over 5 seeds on 80% subsamples — UNSTABLE")
+
+
+def test_topics_cli_errors(capsys):
+    assert main(["topics", "--k", "99"]) == 1
+    assert capsys.readouterr().err == "error: k=99 topics needs more than 99 paragraphs, but there are 63; lower k\n"
+    assert main(["topics", "--k", "many"]) == 1
+    assert "--k must be a whole number or 'auto'" in capsys.readouterr().err

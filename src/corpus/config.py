@@ -52,6 +52,9 @@ PLACEHOLDER = "\u25a1"
 # The report's word shift compares these eras when the data have them (else the first and last era).
 WORD_SHIFT_ERAS = ("2011", "2023")
 
+# Topic models fit at most this many paragraphs (a seeded sample), so the report stays quick at scale.
+TOPIC_SAMPLE = 5000
+
 # Figures: a report page's text width (A4, 2.5 cm margins) and print dpi.
 FIGURE_WIDTH_IN = 6.3
 FIGURE_DPI = 300

@@ -376,3 +376,60 @@ def plot_dating(dated: pd.DataFrame, *, ax=None, max_markers: int = 12):
     ax.set_ylim(-0.6, len(rows) + 0.6)
     ax.grid(axis="x", linewidth=0.3, alpha=0.5)
     return ax
+
+
+def plot_coherence(curve: pd.DataFrame, *, ax=None):
+    """Mean NPMI coherence against the number of topics k; the chosen k is marked."""
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    if ax is None:
+        _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN * 0.6, 2.4))
+    ax.plot(curve["k"], curve["coherence"], marker="o", color="#1b4f72", markersize=4)
+    chosen = curve[curve["chosen"]]
+    ax.plot(chosen["k"], chosen["coherence"], marker="o", markersize=9, color="#b03a2e", linestyle="none",
+            label=f"选定 k = {int(chosen['k'].iloc[0])}" if len(chosen) else None)
+    ax.set_xticks(curve["k"])
+    ax.set_xlabel("主题数 k")
+    ax.set_ylabel("平均 NPMI 一致性")
+    ax.set_title("选择主题数：段落共现的 NPMI（Röder 等 2015）")
+    ax.legend(frameon=False)
+    ax.grid(axis="y", linewidth=0.3, alpha=0.5)
+    return ax
+
+
+def plot_topic_prevalence(prevalence: pd.DataFrame, *, ax=None):
+    """Heatmap: mean share of each topic (rows, named by top words) in each era (columns)."""
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    group = prevalence.columns[0]
+    values = prevalence.drop(columns=group).to_numpy(dtype=float).T
+    topics = list(prevalence.columns[1:])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN, 0.32 * len(topics) + 1.4))
+    image = ax.imshow(values, cmap="YlOrRd", aspect="auto", vmin=0)
+    ax.set_xticks(range(len(prevalence)), prevalence[group])
+    ax.set_yticks(range(len(topics)), topics)
+    for (i, j), value in np.ndenumerate(values):
+        ax.text(j, i, f"{value:.0%}", ha="center", va="center", fontsize=7,
+                color="white" if value > values.max() * 0.6 else "black")
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="段落主题占比（按长度加权）")
+    ax.set_title("各时期的主题占比（NMF，段落为单位）")
+    ax.spines[:].set_visible(False)
+    return ax
+
+
+def plot_topic_words(topic_words: pd.DataFrame, *, labels: list[str] | None = None, top_n: int = 8, axes=None,
+                     ncols: int = 3):
+    """One small bar chart per topic: its top words and their weights."""
+    use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    topics = sorted(topic_words["topic"].unique())
+    if axes is None:
+        _, axes = _grid(len(topics), ncols=ncols, height=0.16 * top_n + 0.8)
+    for ax, topic in zip(axes, topics):
+        rows = topic_words[(topic_words["topic"] == topic) & (topic_words["rank"] <= top_n)].sort_values("rank")[::-1]
+        ax.barh(range(len(rows)), rows["weight"], color="#1b4f72", height=0.7)
+        ax.set_yticks(range(len(rows)), rows["term"])
+        ax.set_xticks([])
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(f"主题 {topic}" + (f"：{labels[topic]}" if labels else ""), fontsize=8)
+    axes[0].figure.suptitle("各主题的高权重词", fontsize=10)
+    axes[0].figure.tight_layout()
+    return np.asarray(axes)

@@ -16,6 +16,7 @@ import pandas as pd
 from . import config
 from .clean import clean_docs, split_paragraphs
 from .dating import date_docs, era_markers_file, read_era_markers
+from .errors import CorpusError
 from .features import (
     DEFAULT_TERMS,
     count_terms,
@@ -30,10 +31,13 @@ from .load import load_docs
 from .plots import (
     dating_table,
     overview_table,
+    plot_coherence,
     plot_dating,
     plot_keyness,
     plot_overview,
     plot_similarity,
+    plot_topic_prevalence,
+    plot_topic_words,
     plot_trajectories,
     plot_word_shift,
     save_figure,
@@ -47,6 +51,7 @@ from .segment import (
     segment_docs,
     stopwords_file,
 )
+from .topics import choose_k, fit_topics, is_stable, topic_changes, topic_prevalence, topic_stability, topic_units
 
 
 def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.DataFrame, *, terms=()) -> pd.DataFrame:
@@ -108,6 +113,7 @@ def build_report(
     table = documents_table(docs, paragraphs, tokens, terms=lexicon["term"])
     written.append(write_csv_atomic(table, out_dir / "documents.csv"))
     written += _vocabulary_figures(docs, tokens, out_dir=out_dir)
+    written += _topic_figures(docs, paragraphs, tokens, out_dir=out_dir, log=log)
     dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
     written += _save(plot_dating(dated), "dating", out_dir, dating_table(dated))
     return written
@@ -145,4 +151,33 @@ def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Pa
     written += _save(plot_similarity(similarity, labels=labels), "doc_similarity", out_dir,
                      similarity.rename_axis("id").reset_index())
     written.append(write_csv_atomic(era_tfidf(tokens, docs), out_dir / "era_tfidf.csv"))
+    return written
+
+
+def _topic_figures(docs, paragraphs, tokens, *, out_dir: Path, log) -> list[Path]:
+    """NMF topics over paragraphs: coherence against k, prevalence by era, top words; stability in the log."""
+    try:
+        units = topic_units(tokens, paragraphs, docs)
+        curve = choose_k(units, random_state=config.SEED, max_units=config.TOPIC_SAMPLE)
+    except CorpusError as err:
+        log(f"topics skipped: {err}")
+        return []
+    k = int(curve.loc[curve["chosen"], "k"].iloc[0])
+    # Fit on a seeded sample at most TOPIC_SAMPLE paragraphs long, then give every paragraph its shares:
+    # the cost stays flat however many speeches there are.
+    sample = units if len(units) <= config.TOPIC_SAMPLE else units.sample(n=config.TOPIC_SAMPLE, random_state=config.SEED)
+    model = fit_topics(sample.sort_index(), k=k, random_state=config.SEED)
+    stability = topic_stability(sample.sort_index(), k=k, subsample=0.8)
+    eras = list(dict.fromkeys(docs.sort_values("year", kind="stable")["era"]))
+    prevalence = topic_prevalence(model, units, by="era", eras=eras)
+    verdict = "stable" if is_stable(stability) else "UNSTABLE across 80% subsamples: read the topics as exploratory"
+    log(f"topics: NMF over {len(units):,} paragraphs, k={k} by NPMI coherence "
+        f"({curve['coherence'].max():.3f}); stability {stability['similarity'].min():.2f} ({verdict})")
+    written = _save(plot_coherence(curve), "topic_coherence", out_dir, curve)
+    written += _save(plot_topic_prevalence(prevalence), "topic_prevalence", out_dir, prevalence)
+    words = model.topic_words.assign(label=lambda f: [model.labels[t] for t in f["topic"]])
+    written += _save(plot_topic_words(model.topic_words, labels=model.labels), "topic_words", out_dir, words)
+    if len(eras) >= 2:
+        written.append(write_csv_atomic(topic_changes(prevalence), out_dir / "topic_changes.csv"))
+    written.append(write_csv_atomic(stability, out_dir / "topic_stability.csv"))
     return written
