@@ -190,7 +190,7 @@ def test_rjieba_is_token_identical_to_jieba_on_the_whole_corpus(docs):
     pytest.importorskip("rjieba")
     reference = segment_docs(docs, segmenter=make_segmenter(engine="jieba"), cache_dir=None)
     fast = segment_docs(docs, segmenter=make_segmenter(engine="rjieba"), cache_dir=None)
-    assert len(reference) == 9251
+    assert len(reference) == 9258
     pd.testing.assert_frame_equal(reference, fast)
     for hmm in (True, False):  # also on the raw, uncleaned texts
         jb, rj = make_segmenter(engine="jieba", hmm=hmm), make_segmenter(engine="rjieba", hmm=hmm)

@@ -56,7 +56,7 @@ ENGINES = ("auto", "jieba", "rjieba")
 _TERM_RE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]+")
 # A token without a Han character or a Latin letter is punctuation, a number or □.
 _CONTENT_RE = r"[\p{Han}A-Za-z]"
-_CACHE_VERSION = "1"
+_CACHE_VERSION = "2"
 _MAX_CHUNKS = 64
 # Above this many characters to segment, use worker processes (jieba) and a progress bar.
 PARALLEL_MIN_CHARS = {"jieba": 1_000_000, "rjieba": 30_000_000}
@@ -210,7 +210,7 @@ class Segmenter:
     ----------
     terms : tuple of str
         Lexicon terms, added in this order with jieba's suggested frequency
-        (``add_word(term)``), which never lowers a word jieba already knows.
+        (``add_word(term)``); terms jieba already knows are left as they are.
     freqs : tuple of int
         A frequency per term, or 0 for the suggested one.
     engine : {"jieba", "rjieba"}
@@ -264,7 +264,8 @@ def _build(engine: str, words: tuple[tuple[str, int], ...]):
 
         tokenizer = rjieba.Jieba()
         for term, freq in words:
-            tokenizer.add_word(term, freq or None, None)
+            if freq or not tokenizer.has_word(term):
+                tokenizer.add_word(term, freq or None, None)
         return tokenizer
     import jieba
 
@@ -272,7 +273,10 @@ def _build(engine: str, words: tuple[tuple[str, int], ...]):
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for term, freq in words:
-        tokenizer.add_word(term, freq or None)
+        # A word jieba already knows keeps its frequency; adding it again would only inflate the
+        # dictionary total and shift every other word's probability (and rjieba counts it differently).
+        if freq or not tokenizer.FREQ.get(term):
+            tokenizer.add_word(term, freq or None)
     return tokenizer
 
 
