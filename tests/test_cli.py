@@ -32,7 +32,7 @@ def test_validate_reports_errors_and_exits_1(tmp_path, capsys):
 
 def test_report_writes_figures_and_tables(tiny_dir, tmp_path, capsys):
     assert main(["report", "--data", str(tiny_dir), "--out", str(tmp_path / "out")]) == 0
-    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    names = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
     figures = ["corpus_overview", "dating", "doc_similarity", "keyness_by_era", "term_trajectories", "word_shift"]
     assert names == sorted([f"{f}.{ext}" for f in figures for ext in ("csv", "pdf", "png", "svg")]
                            + ["documents.csv", "era_tfidf.csv"])
@@ -181,3 +181,21 @@ def test_topics_cli_errors(capsys):
     assert capsys.readouterr().err == "error: k=99 topics needs more than 99 paragraphs, but there are 63; lower k\n"
     assert main(["topics", "--k", "many"]) == 1
     assert "--k must be a whole number or 'auto'" in capsys.readouterr().err
+
+
+def test_report_rerun_with_nothing_changed_is_up_to_date(tiny_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
+    capsys.readouterr()
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--timings"]) == 0
+    err = capsys.readouterr().err
+    assert err.startswith("up to date: nothing changed since the last report (")
+    assert "timings: load " in err
+    (out / "word_shift.png").write_bytes(b"edited by hand")  # an output changed: redo
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
+    assert "segmented 0, cached 2" in capsys.readouterr().err
+    (tiny_dir / "b.txt").write_text("同志们：\n今年是“十二五”开局之年，要坚持党建带工建，建设职工之家。\n", encoding="utf-8")
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0  # an input changed: redo
+    assert "segmented 1, cached 1" in capsys.readouterr().err
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--force"]) == 0
+    assert "segmented 0, cached 2" in capsys.readouterr().err

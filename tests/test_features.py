@@ -139,3 +139,16 @@ def test_doc_similarity(corpus_docs):
     assert np.allclose(np.diag(values), 1) and np.allclose(values, values.T)
     # 000 (titled 2023) is closest to the 2006 speech, not to the other 2023 speech
     assert similarity.loc["000"].drop("000").idxmax() == "004"
+
+
+def test_era_similarity_is_the_mean_of_pairwise_cosines(corpus_docs):
+    from corpus.features import era_similarity
+
+    tokens = segment_docs(corpus_docs)
+    pairwise = doc_similarity(tokens, corpus_docs)
+    by_era = era_similarity(tokens, corpus_docs)
+    assert list(by_era.index) == ["2006", "2011", "2022", "2023"]
+    # 2023 has 000 and 001: within-era mean = their one pair; across eras = mean over pairs
+    assert by_era.loc["2023", "2023"] == pytest.approx(pairwise.loc["000", "001"])
+    assert by_era.loc["2006", "2023"] == pytest.approx((pairwise.loc["004", "000"] + pairwise.loc["004", "001"]) / 2)
+    assert np.isnan(by_era.loc["2011", "2011"])  # one speech: no pair within the era

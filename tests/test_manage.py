@@ -193,8 +193,8 @@ def test_two_reports_at_once_do_not_corrupt_the_cache(data, tmp_path):
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
     results = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], results
-    third = subprocess.run([sys.executable, "-m", "corpus", "report", "--data", str(data), "--out", str(tmp_path / "out")],
-                           capture_output=True, text=True, env=env)
+    third = subprocess.run([sys.executable, "-m", "corpus", "report", "--data", str(data), "--out", str(tmp_path / "out"),
+                            "--force"], capture_output=True, text=True, env=env)
     assert "segmented 0, cached 5" in third.stderr
     assert not list((tmp_path / "cache").rglob("*.tmp")) and not list((tmp_path / "out").glob(".*tmp"))
     assert (tmp_path / "out" / "keyness_by_era.csv").read_bytes() == (config.FIGURES_DIR / "keyness_by_era.csv").read_bytes()

@@ -46,6 +46,7 @@ _CJK_CONTEXT = f"{HAN}\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u00b7{config
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
 _FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)}
+_FULLWIDTH_ANY = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _FOLD = str.maketrans({",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"})
 _FOLD_RE = re.compile(f"(?<=[{_CJK_CONTEXT}])[,:;!?()]|[,:;!?()](?=[{_CJK_CONTEXT}])")
 _ASCII_QUOTED = re.compile(f'"([^"\\n]*[{HAN}][^"\\n]*)"')
@@ -80,6 +81,8 @@ def normalize_width(text: str) -> str:
 
     Full-width punctuation is kept: it is the norm in Chinese text.
     """
+    if not _FULLWIDTH_ANY.search(text):  # the usual case; translate() is slow on long texts
+        return text
     text = text.translate(_FULLWIDTH_ALNUM)
     return re.sub(r"(?<=\d)．(?=\d)", ".", text)
 
@@ -102,16 +105,20 @@ def is_residue(line: str) -> bool:
     page buttons (``好学生 分享 时间:``); or it carries code or links and
     has fewer Han characters than other characters.
     """
-    line = mask_placeholders(line.strip())
+    line = line.strip()
     if not line:
         return False
-    n_han = len(_HAN_RE.findall(line))
-    if n_han == 0:
+    if not _HAN_RE.search(line):
         return True
-    pieces = line.split(" ")
-    if len(pieces) >= 3 and all(len(p) <= 4 for p in pieces) and not _SENTENCE_PUNCT.search(line):
-        return True
-    return bool(_WEB_MARKERS.search(line)) and n_han < len(line) - n_han
+    # The cheap tests first: most lines are long sentences that fail them at once.
+    if line.count(" ") >= 2 and not _SENTENCE_PUNCT.search(line):
+        pieces = mask_placeholders(line).split(" ")
+        if len(pieces) >= 3 and all(len(p) <= 4 for p in pieces):
+            return True
+    if _WEB_MARKERS.search(line):
+        n_han = len(_HAN_RE.findall(line))
+        return n_han < len(line) - n_han
+    return False
 
 
 def remove_residue_lines(text: str) -> str:

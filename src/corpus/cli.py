@@ -71,8 +71,14 @@ def cmd_report(args: argparse.Namespace) -> int:
     os.environ.setdefault("MPLBACKEND", "Agg")
     from .report import build_report
 
-    written = build_report(args.data, out_dir=args.out, log=lambda message: print(message, file=sys.stderr))
-    print(f"wrote {len(written)} files to {args.out}")
+    from .report import Stages
+
+    stages = Stages()
+    written = build_report(args.data, out_dir=args.out, force=args.force, stages=stages,
+                           log=lambda message: print(message, file=sys.stderr))
+    print(f"{len(written)} files in {args.out}")
+    if args.timings:
+        print(stages.describe(), file=sys.stderr)
     return 0
 
 
@@ -363,6 +369,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.add_argument("--out", type=Path, default=config.FIGURES_DIR, metavar="DIR",
                    help="output folder (default: %(default)s)")
+    p.add_argument("--force", action="store_true", help="redo everything even if nothing changed since the last run")
+    p.add_argument("--timings", action="store_true", help="print the wall time of each stage")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("segment", help="print the tokens of a text, a file or a speech",

@@ -55,6 +55,9 @@ WORD_SHIFT_ERAS = ("2011", "2023")
 # Topic models fit at most this many paragraphs (a seeded sample), so the report stays quick at scale.
 TOPIC_SAMPLE = 5000
 
+# Figures with one row per speech show at most this many rows; beyond it they aggregate by era.
+MAX_FIGURE_ROWS = 40
+
 # Figures: a report page's text width (A4, 2.5 cm margins) and print dpi.
 FIGURE_WIDTH_IN = 6.3
 FIGURE_DPI = 300

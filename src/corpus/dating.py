@@ -29,8 +29,11 @@ turns disagreements with the metadata into warnings.
 from __future__ import annotations
 
 import re
+import re._constants as _constants
+import re._parser as _parser
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -125,44 +128,102 @@ def read_era_markers(path: str | Path | None = None) -> pd.DataFrame:
     duplicated = table["marker"][table["marker"].duplicated()]
     if len(duplicated):
         raise CorpusError(f"{path}: marker {duplicated.iloc[0]!r} appears twice; keep one")
-    return table.assign(first=table["first"].astype(int), last=table["last"].astype(int), regex=regexes)
+    return table.assign(first=table["first"].astype(int), last=table["last"].astype(int), regex=regexes,
+                        triggers=[_triggers(r) for r in regexes])
+
+
+def _triggers(regex: re.Pattern) -> tuple[str, ...] | None:
+    """Literal strings one of which every match must contain (None if the pattern has no such set).
+
+    The longest run of plain characters in each top-level alternative: a text
+    that contains none of them cannot match, and a substring test is far
+    cheaper than running 200 regular expressions over every speech.
+    """
+    try:
+        items = list(_parser.parse(regex.pattern))
+    except Exception:  # an internal module: if it changes, just skip the shortcut
+        return None
+    branches = [items]
+    if len(items) == 1 and items[0][0] is _constants.SUBPATTERN:
+        items = list(items[0][1][3])
+    if len(items) == 1 and items[0][0] is _constants.BRANCH:
+        branches = [list(branch) for branch in items[0][1][1]]
+    found = []
+    for branch in branches:
+        best = run = ""
+        for op, value in branch:
+            run = run + chr(value) if op is _constants.LITERAL else ""
+            best = max(best, run, key=len)
+        if not best:
+            return None
+        found.append(best)
+    return tuple(found)
+
+
+class Found(NamedTuple):
+    """A marker found in a text."""
+
+    marker: str
+    kind: str
+    first: int
+    last: int
+    count: int
+
+
+def _table(markers: pd.DataFrame) -> list[tuple]:
+    """The marker table as plain tuples, once per call: iterating a frame per speech is slow."""
+    columns = ("marker", "kind", "first", "last", "regex", "triggers")
+    return list(zip(*(markers[c].tolist() if c in markers else [None] * len(markers) for c in columns)))
+
+
+def _find(text: str, table: list[tuple]) -> list[Found]:
+    found = []
+    for marker, kind, first, last, regex, triggers in table:
+        if triggers and not any(t in text for t in triggers):
+            continue
+        count = len(regex.findall(text))
+        if count:
+            found.append(Found(marker, kind, int(first), int(last), count))
+    return sorted(found, key=lambda f: (-f.count, -f.first))
 
 
 def find_markers(text: str, markers: pd.DataFrame) -> pd.DataFrame:
     """Markers found in a cleaned text: ``marker, kind, first, last, count``, most mentioned first."""
-    rows = []
-    for row in markers.itertuples(index=False):
-        count = sum(1 for _ in row.regex.finditer(text))
-        if count:
-            rows.append((row.marker, row.kind, row.first, row.last, count))
-    found = pd.DataFrame(rows, columns=["marker", "kind", "first", "last", "count"])
-    return found.sort_values(["count", "first"], ascending=[False, False], kind="stable").reset_index(drop=True)
+    return pd.DataFrame(_find(text, _table(markers)), columns=list(Found._fields))
+
+
+def marker_scores(found, years: np.ndarray) -> np.ndarray:
+    """Each marker's contribution to each candidate year's score (markers × years).
+
+    ``found`` is a list of :class:`Found` (or a frame with their columns).
+    0 = consistent; negative = evidence against; -inf = impossible (before the marker existed).
+    """
+    rows = found.itertuples(index=False) if isinstance(found, pd.DataFrame) else found
+    rows = list(rows)
+    scores = np.zeros((len(rows), len(years)))
+    for i, row in enumerate(rows):
+        weight = min(row.count, MAX_WEIGHT)
+        early = years < row.first
+        announced = early & (years == row.first - 1) & (row.kind in ANTICIPATION)
+        scores[i, early & ~announced] = -np.inf
+        scores[i, announced] -= ANTICIPATION.get(row.kind, 0) * weight
+        late = np.clip(years - row.last - GRACE.get(row.kind, 0), 0, None)
+        scores[i] -= PAST_PENALTY[row.kind] * weight * late
+    return scores
 
 
 def year_scores(found: pd.DataFrame, years: np.ndarray) -> np.ndarray:
     """Score of each candidate year (0 = consistent with every marker; lower is worse; -inf impossible)."""
-    scores = np.zeros(len(years))
-    for row in found.itertuples(index=False):
-        weight = min(row.count, MAX_WEIGHT)
-        early = years < row.first
-        announced = early & (years == row.first - 1) & (row.kind in ANTICIPATION)
-        scores[early & ~announced] = -np.inf
-        scores[announced] -= ANTICIPATION.get(row.kind, 0) * weight
-        late = np.clip(years - row.last - GRACE.get(row.kind, 0), 0, None)
-        scores -= PAST_PENALTY[row.kind] * weight * late
-    return scores
+    return marker_scores(found, years).sum(axis=0) if len(found) else np.zeros(len(years))
 
 
-def _effect(row, low: int, high: int, found: pd.DataFrame, years: np.ndarray) -> str:
+def _effect(row, contribution: np.ndarray, years: np.ndarray, low: int, high: int) -> str:
     earliest = row.first - (1 if row.kind in ANTICIPATION else 0)
     if earliest == low:
         return f"sets the lower bound {low} (newest marker)"
-    others = found[found["marker"] != row.marker]
-    past_end = years[(years > high)]
-    if len(past_end) and np.isfinite(year_scores(others, past_end[:1])[0]):
-        drop = year_scores(found, past_end[:1])[0] - year_scores(others, past_end[:1])[0]
-        if drop < 0:
-            return f"weighs against {high + 1} and later ({drop:+.2f})"
+    after = np.flatnonzero(years == high + 1)
+    if len(after) and contribution[after[0]] < 0:
+        return f"weighs against {high + 1} and later ({contribution[after[0]]:+.2f})"
     if row.last < low:
         return "a past term: consistent with a review, caps nothing on its own"
     return "consistent with the range"
@@ -183,6 +244,8 @@ def date_text(
         The text (raw; it is cleaned first unless ``clean=False``).
     markers : pandas.DataFrame, optional
         From :func:`read_era_markers`; the shipped table by default.
+    clean : bool
+        Clean the text first (placeholders, punctuation), as the markers expect.
     year_max : int, optional
         Latest possible year; default: the current year.
 
@@ -195,15 +258,17 @@ def date_text(
     >>> date_text("今年是“十二五”开局之年，要深入贯彻落实科学发展观。").describe()   # doctest: +SKIP
     '2011–2012 (best 2011)'
     """
-    markers = read_era_markers() if markers is None else markers
-    found = find_markers(clean_text(text) if clean else text, markers)
-    if found.empty:
+    table = _table(read_era_markers() if markers is None else markers) if not isinstance(markers, list) else markers
+    found = _find(clean_text(text) if clean else text, table)
+    if not found:
         return DateEstimate(None, None, None, [])
     years = np.arange(config.YEAR_MIN, (year_max or config.year_max()) + 1)
-    scores = year_scores(found, years)
+    contributions = marker_scores(found, years)
+    scores = contributions.sum(axis=0)
     if not np.isfinite(scores).any():  # markers newer than year_max: trust them
-        years = np.arange(config.YEAR_MIN, int(found["first"].max()) + 1)
-        scores = year_scores(found, years)
+        years = np.arange(config.YEAR_MIN, max(f.first for f in found) + 1)
+        contributions = marker_scores(found, years)
+        scores = contributions.sum(axis=0)
     top = scores.max()
     inside = years[scores >= top - TOLERANCE]
     low, high = int(inside.min()), int(inside.max())
@@ -211,8 +276,8 @@ def date_text(
     best = int(plateau[(len(plateau) - 1) // 2])  # the middle of the best years (the earlier of two)
     evidence = [
         {"marker": r.marker, "kind": r.kind, "count": int(r.count), "first": int(r.first), "last": int(r.last),
-         "effect": _effect(r, low, high, found, years)}
-        for r in found.itertuples(index=False)
+         "effect": _effect(r, contribution, years, low, high)}
+        for r, contribution in zip(found, contributions)
     ]
     return DateEstimate(low, high, best, evidence)
 
@@ -226,10 +291,10 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None) -> pd.
         ``id, year, year_basis, low, high, best, inside, n_markers, evidence``
         (``inside``: the metadata year falls in ``low..high``; ``evidence`` a list of dicts).
     """
-    markers = read_era_markers() if markers is None else markers
+    table = _table(read_era_markers() if markers is None else markers)
     rows = []
     for doc in docs.itertuples(index=False):
-        estimate = date_text(doc.text_clean, markers=markers, clean=False)
+        estimate = date_text(doc.text_clean, markers=table, clean=False)
         basis = getattr(doc, "year_basis", "") or ""
         rows.append((doc.id, int(doc.year), basis, estimate.low, estimate.high, estimate.best,
                      estimate.low is None or int(doc.year) in estimate, len(estimate.evidence), estimate.evidence))

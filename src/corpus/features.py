@@ -11,7 +11,8 @@ Frames out:
 - :func:`term_trajectories` -> one row per (era, term): ``era, term, count,
   per10k, docs, n_docs, n_chars, ci_low, ci_high, year``.
 - :func:`era_tfidf` -> one row per (era, term): ``era, term, tfidf, count, rank``.
-- :func:`doc_similarity` -> a square frame of cosine similarities, speeches in year order.
+- :func:`doc_similarity` -> a square frame of cosine similarities, speeches in year order;
+  :func:`era_similarity` -> the same between eras (mean over pairs of speeches), linear in size.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from . import config
@@ -155,56 +157,68 @@ def content_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
     return tokens[~tokens["is_stop"]]
 
 
+def _ordered_eras(docs: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(docs.sort_values("year", kind="stable")["era"]))
+
+
 def count_terms(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """The counts frame: raw counts of content tokens per (era, term), with dispersion.
 
     Eras come from ``docs["era"]``, in time order; terms within an era by
     count, descending.
     """
-    content = content_tokens(tokens).merge(docs[["id", "era", "year"]], left_on="doc_id", right_on="id")
-    grouped = content.groupby(["era", "token"], sort=False).agg(
-        count=("token", "size"), docs=("doc_id", "nunique")
-    ).reset_index()
-    grouped = grouped.rename(columns={"token": "term"})
-    era_year = docs.groupby("era", sort=False)["year"].min()
-    grouped["_era"] = grouped["era"].map(era_year)
+    content = content_tokens(tokens)
+    era = content["doc_id"].map(dict(zip(docs["id"], docs["era"])))  # a map, not a merge: no copy of the tokens
+    grouped = content.groupby([era.rename("era"), content["token"].rename("term")], sort=False).agg(
+        count=("doc_id", "size"), docs=("doc_id", "nunique")).reset_index()
+    grouped["_era"] = grouped["era"].map({e: i for i, e in enumerate(_ordered_eras(docs))})
     grouped = grouped.sort_values(["_era", "count", "term"], ascending=[True, False, True], kind="stable")
     return grouped[["era", "term", "count", "docs"]].reset_index(drop=True)
 
 
-def _identity(tokens):
-    return tokens
+def _matrix(keys: pd.Series, terms: pd.Series, counts: pd.Series, rows: list[str]):
+    """A sparse rows × vocabulary count matrix from (row key, term, count) triples, and the vocabulary."""
+    vocabulary, term_index = np.unique(terms.to_numpy(dtype=str), return_inverse=True)
+    row_index = keys.map({key: i for i, key in enumerate(rows)}).to_numpy()
+    matrix = sparse.csr_matrix((counts.to_numpy(dtype=float), (row_index, term_index)),
+                               shape=(len(rows), len(vocabulary)))
+    return matrix, vocabulary
 
 
 def era_tfidf(tokens: pd.DataFrame, docs: pd.DataFrame, *, top_n: int = 15) -> pd.DataFrame:
     """Distinctive terms per era: TF-IDF with each era as one document.
 
-    The vectoriser takes the segmented tokens as they are (an identity
-    analyser), so one-character words such as 党 are kept, which
-    scikit-learn's default token pattern would drop.
+    Built from the segmented tokens as they are, so one-character words such
+    as 党 are kept, which scikit-learn's default token pattern would drop.
 
     Returns
     -------
     pandas.DataFrame
         ``era, term, tfidf, count, rank``; the ``top_n`` terms of each era.
     """
-    content = content_tokens(tokens).merge(docs[["id", "era", "year"]], left_on="doc_id", right_on="id")
-    eras = list(docs.sort_values("year", kind="stable")["era"].drop_duplicates())
-    bags = [content.loc[content["era"] == era, "token"].tolist() for era in eras]
-    vectorizer = CountVectorizer(analyzer=_identity)
-    counts = vectorizer.fit_transform(bags)
-    weights = TfidfTransformer(sublinear_tf=True).fit_transform(counts)
-    vocabulary = vectorizer.get_feature_names_out()
+    counts = count_terms(tokens, docs)
+    eras = [era for era in _ordered_eras(docs) if era in set(counts["era"])]
+    matrix, vocabulary = _matrix(counts["era"], counts["term"], counts["count"], eras)
+    weights = TfidfTransformer(sublinear_tf=True).fit_transform(matrix)
     rows = []
     for i, era in enumerate(eras):
-        row, tally = weights[i].toarray().ravel(), counts[i].toarray().ravel()
+        row, tally = weights[i].toarray().ravel(), matrix[i].toarray().ravel()
         best = sorted(np.flatnonzero(row), key=lambda j: (-row[j], vocabulary[j]))[:top_n]
         rows += [(era, vocabulary[j], float(row[j]), int(tally[j]), rank) for rank, j in enumerate(best, start=1)]
     return pd.DataFrame(rows, columns=["era", "term", "tfidf", "count", "rank"])
 
 
+def _doc_vectors(tokens: pd.DataFrame, ordered: list[str]):
+    content = content_tokens(tokens)
+    pairs = content.groupby(["doc_id", "token"], sort=False).size().reset_index(name="count")
+    matrix, _ = _matrix(pairs["doc_id"], pairs["token"], pairs["count"], ordered)
+    return TfidfTransformer(sublinear_tf=True).fit_transform(matrix)
+
+
 def doc_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """Cosine similarity of the speeches' TF-IDF vectors (content tokens).
+
+    Quadratic in the number of speeches: for large corpora use :func:`era_similarity`.
 
     Returns
     -------
@@ -212,7 +226,32 @@ def doc_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
         Square, indexed and labelled by ``id`` in year order.
     """
     ordered = docs.sort_values(["year", "id"], kind="stable")["id"].tolist()
-    content = content_tokens(tokens)
-    bags = [content.loc[content["doc_id"] == doc_id, "token"].tolist() for doc_id in ordered]
-    weights = TfidfTransformer(sublinear_tf=True).fit_transform(CountVectorizer(analyzer=_identity).fit_transform(bags))
+    weights = _doc_vectors(tokens, ordered)
     return pd.DataFrame(cosine_similarity(weights), index=ordered, columns=ordered)
+
+
+def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
+    """Mean cosine similarity between the speeches of two eras (within an era: other speeches only).
+
+    Linear in the number of speeches: the mean of the cosines of unit vectors
+    is the dot product of their means, so no speech-by-speech matrix is built.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Square, indexed and labelled by era in time order.
+    """
+    ordered = docs.sort_values(["year", "id"], kind="stable")
+    weights = _doc_vectors(tokens, ordered["id"].tolist())
+    eras = _ordered_eras(docs)
+    era_of = ordered["era"].to_numpy()
+    means, sizes = [], []
+    for era in eras:
+        rows = weights[np.flatnonzero(era_of == era)]
+        means.append(np.asarray(rows.mean(axis=0)).ravel())
+        sizes.append(rows.shape[0])
+    means = np.vstack(means)
+    table = means @ means.T
+    for i, n in enumerate(sizes):  # drop the n self-pairs (cosine 1) from the within-era mean
+        table[i, i] = (table[i, i] * n * n - n) / (n * (n - 1)) if n > 1 else np.nan
+    return pd.DataFrame(table, index=eras, columns=eras)

@@ -89,14 +89,23 @@ def era_colors(eras) -> dict[str, str]:
     return {era: _ERA_COLORS[i % len(_ERA_COLORS)] for i, era in enumerate(dict.fromkeys(eras))}
 
 
-def overview_table(docs: pd.DataFrame) -> pd.DataFrame:
-    """The data behind :func:`plot_overview`: one row per speech, in year order.
+def overview_table(docs: pd.DataFrame, *, max_rows: int = config.MAX_FIGURE_ROWS) -> pd.DataFrame:
+    """The data behind :func:`plot_overview`: one row per speech in year order, or per era if there are many.
 
-    Columns: ``id, year, era, title, n_chars, n_han, year_basis, label``.
+    Columns: ``id, year, era, title, n_chars, n_han, year_basis, label``; with
+    more than ``max_rows`` speeches, one row per era (``id`` empty, ``title``
+    the number of speeches, sizes summed).
     """
     size = docs["n_han"] if "n_han" in docs else docs["n_chars"]
     table = docs.assign(n_han=size)[["id", "year", "era", "title", "n_chars", "n_han", "year_basis"]]
     table = table.sort_values(["year", "id"], kind="stable").reset_index(drop=True)
+    if len(table) > max_rows:
+        table = table.groupby("era", sort=False).agg(
+            year=("year", "min"), n_speeches=("id", "size"), n_chars=("n_chars", "sum"), n_han=("n_han", "sum"),
+            titled=("year_basis", lambda b: int((b == "title").sum()))).reset_index()
+        return table.assign(id="", title=table["n_speeches"].map("{:,} 篇讲话".format), year_basis="",
+                            label=table["era"] + " · " + table["n_speeches"].map("{:,} 篇讲话".format))[
+            ["id", "year", "era", "title", "n_chars", "n_han", "year_basis", "label"]]
     flag = table["year_basis"].map(lambda b: "（年份据标题）" if b == "title" else "")
     return table.assign(label=table["year"].astype(str) + " · " + table["id"] + " · " + table["title"] + flag)
 
@@ -227,8 +236,9 @@ def plot_trajectories(trajectories: pd.DataFrame, *, speeches: pd.DataFrame | No
     return np.asarray(axes)
 
 
-def plot_similarity(similarity: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None):
-    """Heatmap of speech-to-speech cosine similarity, in the frame's (year) order."""
+def plot_similarity(similarity: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None,
+                    title: str = "讲话之间的用词相似度（TF-IDF 余弦）"):
+    """Heatmap of cosine similarity (speech by speech, or era by era), in the frame's order."""
     use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
     if ax is None:
         _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN * 0.75, config.FIGURE_WIDTH_IN * 0.62))
@@ -247,7 +257,7 @@ def plot_similarity(similarity: pd.DataFrame, *, labels: dict[str, str] | None =
                 ax.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7,
                         color="white" if value > (low + top) / 2 else "black")
     ax.figure.colorbar(image, ax=ax, shrink=0.8, label="余弦相似度")
-    ax.set_title("讲话之间的用词相似度（TF-IDF 余弦）")
+    ax.set_title(title)
     ax.spines[:].set_visible(False)
     return ax
 
@@ -340,6 +350,17 @@ def dating_table(dated: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["id", "year", "low", "high", "best", "inside", "marker", "kind", "count", "first", "last"])
 
 
+def _dating_rows(dated: pd.DataFrame, *, max_rows: int) -> pd.DataFrame:
+    """At most ``max_rows`` speeches: every flagged one first, then an even spread of the others, in year order."""
+    if len(dated) <= max_rows:
+        return dated
+    flagged = dated[~dated["inside"]].head(max_rows)
+    others = dated[dated["inside"]]
+    room = max_rows - len(flagged)
+    spread = others.iloc[np.linspace(0, len(others) - 1, room).round().astype(int)] if room > 0 and len(others) else others.iloc[:0]
+    return pd.concat([flagged, spread]).sort_values(["year", "id"], kind="stable")
+
+
 def plot_dating(dated: pd.DataFrame, *, ax=None, max_markers: int = 12):
     """Per speech: its markers' windows, the estimated range, the best guess and the labelled year.
 
@@ -355,7 +376,8 @@ def plot_dating(dated: pd.DataFrame, *, ax=None, max_markers: int = 12):
         _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN, 0.75 * len(dated) + 1.3))
     kinds = {"plan": "#1b4f72", "congress": "#b03a2e", "theory": "#7d3c98", "campaign": "#b9770e",
              "event": "#1e8449", "slogan": "#7f8c8d"}
-    rows = dated.iloc[::-1].reset_index(drop=True)
+    shown = _dating_rows(dated, max_rows=config.MAX_FIGURE_ROWS)
+    rows = shown.iloc[::-1].reset_index(drop=True)
     for i, d in rows.iterrows():
         evidence = sorted(d["evidence"], key=lambda e: (-e["count"], -e["first"]))[:max_markers]
         for j, e in enumerate(evidence):
@@ -369,7 +391,8 @@ def plot_dating(dated: pd.DataFrame, *, ax=None, max_markers: int = 12):
     labels = [f"{d.id}（标注 {d.year}）" for d in rows.itertuples()]
     ax.set_yticks(range(len(rows)), labels)
     ax.set_xlabel("年份")
-    ax.set_title("从用词推断讲话年代：黄色＝估计范围，●＝最佳估计，◆＝元数据年份（红：不在范围内）", fontsize=9)
+    note = "" if len(shown) == len(dated) else f"（显示 {len(shown)} / {len(dated):,} 篇：先列年份不符者）"
+    ax.set_title("从用词推断讲话年代：黄色＝估计范围，●＝最佳估计，◆＝元数据年份（红：不在范围内）" + note, fontsize=9)
     names = {"plan": "五年规划", "congress": "党代会", "theory": "理论", "campaign": "活动", "event": "事件", "slogan": "提法"}
     handles = [plt.Line2D([], [], color=c, linewidth=1.5, label=names[k]) for k, c in kinds.items()]
     ax.legend(handles=handles, title="标志词窗口", fontsize=7, title_fontsize=7, loc="upper left", ncols=3, frameon=False)

@@ -7,7 +7,12 @@ CSV (see :func:`corpus.plots.save_figure`).
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import json
+import time
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -21,11 +26,12 @@ from .features import (
     DEFAULT_TERMS,
     count_terms,
     doc_similarity,
+    era_similarity,
     era_tfidf,
     term_counts,
     term_trajectories,
 )
-from .files import write_csv_atomic
+from .files import write_bytes_atomic, write_csv_atomic
 from .keyness import keyness_by_era, word_shift
 from .load import load_docs
 from .plots import (
@@ -54,6 +60,10 @@ from .segment import (
 from .topics import choose_k, fit_topics, is_stable, topic_changes, topic_prevalence, topic_stability, topic_units
 
 
+MANIFEST = ".corpus-report.json"
+_LIBRARIES = ("matplotlib", "numpy", "pandas", "scikit-learn", "scipy", "jieba", "rjieba", "pyarrow", "stopwordsiso")
+
+
 def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.DataFrame, *, terms=()) -> pd.DataFrame:
     """One row per speech without the texts: metadata, sizes, encoding, checksum.
 
@@ -64,13 +74,76 @@ def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.Dat
     per_doc = paragraphs.groupby("doc_id").agg(
         n_paragraphs=("para", "size"), n_sections=("kind", lambda kind: int((kind == "heading").sum()))
     )
-    per_doc = per_doc.join(tokens.assign(
-        content=~tokens["is_stop"], lexicon=tokens["token"].isin(set(terms))
-    ).groupby("doc_id").agg(n_tokens=("token", "size"), n_content=("content", "sum"), n_lexicon=("lexicon", "sum")))
-    table = docs.drop(columns=["text", "text_clean"], errors="ignore").merge(
+    by_doc = tokens["doc_id"]
+    per_doc = per_doc.join(pd.DataFrame({
+        "n_tokens": by_doc.groupby(by_doc).size(),
+        "n_content": (~tokens["is_stop"]).groupby(by_doc).sum(),
+        "n_lexicon": tokens["token"].isin(set(terms)).groupby(by_doc).sum(),
+    }))
+    return docs.drop(columns=["text", "text_clean"], errors="ignore").merge(
         per_doc, left_on="id", right_index=True, how="left"
     )
-    return table
+
+
+class Stages:
+    """Wall time of each stage of a run: ``with stages("clean"): ...``; ``stages.times`` in order."""
+
+    def __init__(self):
+        self.times: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - start
+
+    def describe(self) -> str:
+        total = sum(self.times.values())
+        parts = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in self.times.items())
+        return f"timings: {parts}; total {total:.1f}s"
+
+
+def report_fingerprint(docs: pd.DataFrame, data_dir: Path) -> str:
+    """Hash of everything the report's files depend on: the raw inputs, the resources, the code, the libraries."""
+    digest = hashlib.sha256()
+    parts = [(data_dir / config.METADATA_FILE).read_bytes(), *map(str.encode, docs["sha256"])]
+    for path in (lexicon_file(data_dir), stopwords_file(data_dir), era_markers_file(data_dir)):
+        parts.append(path.read_bytes())
+    parts += [p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))]
+    parts += [f"{name}={_version(name)}".encode() for name in _LIBRARIES]
+    parts.append(repr((config.WORD_SHIFT_ERAS, config.TOPIC_SAMPLE, config.MAX_FIGURE_ROWS, config.SEED)).encode())
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
+
+def _up_to_date(out_dir: Path, fingerprint: str) -> list[Path] | None:
+    """The files of the last run, if it had the same inputs and every file is still as it wrote it."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if manifest.get("inputs") != fingerprint:
+        return None
+    files = [out_dir / name for name in manifest.get("files", {})]
+    for path in files:
+        if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != manifest["files"][path.name]:
+            return None
+    return files
+
+
+def _write_manifest(out_dir: Path, fingerprint: str, written: list[Path]) -> None:
+    files = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in written}
+    write_bytes_atomic(out_dir / MANIFEST, json.dumps({"inputs": fingerprint, "files": files}, indent=1).encode())
 
 
 def build_report(
@@ -79,6 +152,8 @@ def build_report(
     out_dir: str | Path = config.FIGURES_DIR,
     cache_dir: str | Path | None = config.CACHE_DIR,
     log: Callable[[str], None] = lambda message: None,
+    force: bool = False,
+    stages: Stages | None = None,
 ) -> list[Path]:
     """Load, clean and analyse a data folder; write all figures and tables.
 
@@ -90,32 +165,45 @@ def build_report(
         Segmentation cache (``None``: no cache).
     log : callable
         Receives progress lines such as ``segmented 1, cached 5``.
+    force : bool
+        Redo everything even when nothing changed since the last run.
+    stages : Stages, optional
+        Collects the wall time of each stage (``corpus report --timings``).
 
     Returns
     -------
     list of pathlib.Path
-        Every file written, in order.
+        Every file written (or, when nothing changed, every file of the last run).
     """
-    out_dir = Path(out_dir)
-    docs = clean_docs(load_docs(data_dir))
-    paragraphs = split_paragraphs(docs)
-    lexicon = read_lexicon(lexicon_file(data_dir))
-    segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
-    tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
-                          cache_dir=cache_dir)
+    out_dir, data_dir, stages = Path(out_dir), Path(data_dir), stages or Stages()
+    with stages("load"):
+        docs = load_docs(data_dir)
+        fingerprint = report_fingerprint(docs, data_dir)
+    if not force and (files := _up_to_date(out_dir, fingerprint)) is not None:
+        log(f"up to date: nothing changed since the last report ({len(files)} files in {out_dir})")
+        return files
+    with stages("clean"):
+        docs = clean_docs(docs)
+        paragraphs = split_paragraphs(docs)
+    with stages("segment"):
+        lexicon = read_lexicon(lexicon_file(data_dir))
+        segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
+        tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
+                              cache_dir=cache_dir)
     log(f"segmented {tokens.attrs['segmented']}, cached {tokens.attrs['cached']}")
     use_cjk_font()
-    written = []
-    table = overview_table(docs)
-    ax = plot_overview(table)
-    written += save_figure(ax.figure, "corpus_overview", out_dir=out_dir, data=table)
-    plt.close(ax.figure)
-    table = documents_table(docs, paragraphs, tokens, terms=lexicon["term"])
-    written.append(write_csv_atomic(table, out_dir / "documents.csv"))
-    written += _vocabulary_figures(docs, tokens, out_dir=out_dir)
-    written += _topic_figures(docs, paragraphs, tokens, out_dir=out_dir, log=log)
-    dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
-    written += _save(plot_dating(dated), "dating", out_dir, dating_table(dated))
+    with stages("overview"):
+        table = overview_table(docs)
+        written = _save(plot_overview(table), "corpus_overview", out_dir, table)
+        written.append(write_csv_atomic(documents_table(docs, paragraphs, tokens, terms=lexicon["term"]),
+                                        out_dir / "documents.csv"))
+    written += _vocabulary_figures(docs, tokens, out_dir=out_dir, stages=stages)
+    with stages("topics"):
+        written += _topic_figures(docs, paragraphs, tokens, out_dir=out_dir, log=log)
+    with stages("dating"):
+        dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
+        written += _save(plot_dating(dated), "dating", out_dir, dating_table(dated))
+    _write_manifest(out_dir, fingerprint, written)
     return written
 
 
@@ -132,32 +220,52 @@ def _save(artist, name: str, out_dir: Path, data: pd.DataFrame) -> list[Path]:
     return written
 
 
-def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Path) -> list[Path]:
+def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Path, stages: Stages) -> list[Path]:
     """Term trajectories, keyness per era, the word shift, speech similarity, TF-IDF per era."""
     written = []
-    trajectories = term_trajectories(docs, DEFAULT_TERMS)
-    speeches = term_counts(docs, DEFAULT_TERMS)
-    written += _save(plot_trajectories(trajectories, speeches=speeches), "term_trajectories", out_dir, trajectories)
-    counts = count_terms(tokens, docs)
-    eras = list(dict.fromkeys(counts["era"]))
-    if len(eras) >= 2:
-        kdf = keyness_by_era(counts)
-        written += _save(plot_keyness(kdf), "keyness_by_era", out_dir, kdf)
-        reference, comparison = word_shift_eras(eras)
-        shift = word_shift(counts, reference=reference, comparison=comparison)
-        written += _save(plot_word_shift(shift, reference=reference, comparison=comparison), "word_shift", out_dir, shift)
-    similarity = doc_similarity(tokens, docs)
-    labels = {doc_id: f"{doc_id} ({year})" for doc_id, year in zip(docs["id"], docs["year"])}
-    written += _save(plot_similarity(similarity, labels=labels), "doc_similarity", out_dir,
-                     similarity.rename_axis("id").reset_index())
-    written.append(write_csv_atomic(era_tfidf(tokens, docs), out_dir / "era_tfidf.csv"))
+    with stages("trajectories"):
+        trajectories = term_trajectories(docs, DEFAULT_TERMS)
+        speeches = term_counts(docs, DEFAULT_TERMS)
+        written += _save(plot_trajectories(trajectories, speeches=speeches), "term_trajectories", out_dir, trajectories)
+    with stages("keyness"):
+        counts = count_terms(tokens, docs)
+        eras = list(dict.fromkeys(counts["era"]))
+        if len(eras) >= 2:
+            kdf = keyness_by_era(counts)
+            written += _save(plot_keyness(kdf), "keyness_by_era", out_dir, kdf)
+            reference, comparison = word_shift_eras(eras)
+            shift = word_shift(counts, reference=reference, comparison=comparison)
+            written += _save(plot_word_shift(shift, reference=reference, comparison=comparison), "word_shift",
+                             out_dir, shift)
+    with stages("similarity"):
+        if len(docs) <= config.MAX_FIGURE_ROWS:
+            similarity = doc_similarity(tokens, docs)
+            labels = {doc_id: f"{doc_id} ({year})" for doc_id, year in zip(docs["id"], docs["year"])}
+            figure = plot_similarity(similarity, labels=labels)
+        else:  # speech by speech is quadratic and unreadable: compare eras instead
+            similarity = era_similarity(tokens, docs)
+            figure = plot_similarity(similarity, title="各时期讲话之间的平均用词相似度（TF-IDF 余弦）")
+        written += _save(figure, "doc_similarity", out_dir, similarity.rename_axis("id").reset_index())
+        written.append(write_csv_atomic(era_tfidf(tokens, docs), out_dir / "era_tfidf.csv"))
     return written
+
+
+def _topic_docs(docs: pd.DataFrame) -> set[str]:
+    """The speeches topics are estimated from: all of them, or a seeded sample per era in large corpora.
+
+    Prevalence is a mean share per era, which a few hundred speeches per era estimate
+    well; the sample keeps memory and time flat as the corpus grows.
+    """
+    per_era = max(config.TOPIC_SAMPLE // (20 * max(docs["era"].nunique(), 1)), 50)
+    sample = docs.groupby("era", group_keys=False).apply(
+        lambda group: group.sample(n=min(len(group), per_era), random_state=config.SEED), include_groups=False)
+    return set(docs.loc[sample.index, "id"])
 
 
 def _topic_figures(docs, paragraphs, tokens, *, out_dir: Path, log) -> list[Path]:
     """NMF topics over paragraphs: coherence against k, prevalence by era, top words; stability in the log."""
     try:
-        units = topic_units(tokens, paragraphs, docs)
+        units = topic_units(tokens[tokens["doc_id"].isin(_topic_docs(docs))], paragraphs, docs)
         curve = choose_k(units, random_state=config.SEED, max_units=config.TOPIC_SAMPLE)
     except CorpusError as err:
         log(f"topics skipped: {err}")
