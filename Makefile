@@ -26,6 +26,10 @@ report: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_segment.py --write
+	$(BIN)/python benchmarks/run.py --write
+
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/
 

@@ -53,7 +53,7 @@ PLACEHOLDER = "\u25a1"
 WORD_SHIFT_ERAS = ("2011", "2023")
 
 # Topic models fit at most this many paragraphs (a seeded sample), so the report stays quick at scale.
-TOPIC_SAMPLE = 5000
+TOPIC_SAMPLE = 3000
 
 # Figures with one row per speech show at most this many rows; beyond it they aggregate by era.
 MAX_FIGURE_ROWS = 40

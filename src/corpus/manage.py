@@ -191,11 +191,12 @@ def _existing(data_dir: Path) -> pd.DataFrame:
 def _check_duplicates(text: str, file: Path, docs: pd.DataFrame, *, force: bool) -> None:
     if not len(docs):
         return
-    cleaned = clean_text(text)
-    mine = shingles(cleaned)
+    mine = shingles(clean_text(text))
     for doc_id, other in zip(docs["id"], docs["text"]):
         if other.strip() == text.strip():
             raise CorpusError(f"{file}: same text as speech {doc_id}; it is already in the corpus")
+        if not 0.6 <= len(other) / max(len(text), 1) <= 1 / 0.6:
+            continue  # sizes this far apart cannot share 90% of their shingles, even with page residue
         similarity = jaccard(mine, shingles(clean_text(other)))
         if similarity >= NEAR_DUPLICATE and not force:
             raise CorpusError(f"{file}: near-duplicate of speech {doc_id} ({similarity:.0%} of 5-character shingles "

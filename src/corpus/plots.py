@@ -372,11 +372,11 @@ def plot_dating(dated: pd.DataFrame, *, ax=None, max_markers: int = 12):
         Marker windows drawn per speech (the most mentioned).
     """
     use_cjk_font()  # Chinese labels must never come out as boxes, whoever calls this
+    shown = _dating_rows(dated, max_rows=config.MAX_FIGURE_ROWS)
     if ax is None:
-        _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN, 0.75 * len(dated) + 1.3))
+        _, ax = plt.subplots(figsize=(config.FIGURE_WIDTH_IN, (0.75 if len(shown) <= 10 else 0.4) * len(shown) + 1.3))
     kinds = {"plan": "#1b4f72", "congress": "#b03a2e", "theory": "#7d3c98", "campaign": "#b9770e",
              "event": "#1e8449", "slogan": "#7f8c8d"}
-    shown = _dating_rows(dated, max_rows=config.MAX_FIGURE_ROWS)
     rows = shown.iloc[::-1].reset_index(drop=True)
     for i, d in rows.iterrows():
         evidence = sorted(d["evidence"], key=lambda e: (-e["count"], -e["first"]))[:max_markers]

@@ -1,0 +1,137 @@
+"""The whole pipeline at scale, measured in one run against raw jieba.
+
+    .venv/bin/python benchmarks/run.py [--sizes 100 1000 10000] [--write]
+    (or: make bench)
+
+For each size N: a synthetic data folder of N speeches (benchmarks/make_corpus.py),
+then, in the same run and on the same text:
+
+- raw single-core ``jieba.lcut`` over every transcript (the reference);
+- a cold ``corpus report`` (empty cache, empty output folder), with ``--timings``;
+- a warm rerun with nothing changed;
+- ``corpus add`` of one more speech, then a rerun (it must segment that one only);
+- the peak memory (RSS) of each report run.
+
+Every report runs in its own process (``python -m corpus``), as a user runs
+it. ``--write`` puts the table into docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import jieba
+
+sys.path.insert(0, str(Path(__file__).parent))
+from make_corpus import make_corpus  # noqa: E402
+
+from corpus import config  # noqa: E402
+
+MARK_START, MARK_END = "<!-- bench_scale:start -->", "<!-- bench_scale:end -->"
+# Runs the CLI in a child process and reports its peak RSS (its own and its workers').
+RUNNER = (
+    "import json, resource, sys\n"
+    "from corpus.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "print('PEAK_RSS_KB', peak, file=sys.stderr)\n"
+    "sys.exit(code)\n"
+)
+
+
+def corpus_cli(*argv: str, env: dict) -> dict:
+    """Run ``corpus ARGV`` in a fresh process: wall time, peak RSS (MB), stderr."""
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", RUNNER, *argv], capture_output=True, text=True, env=env)
+    seconds = time.perf_counter() - start
+    if done.returncode:
+        raise SystemExit(f"corpus {' '.join(argv)} failed:\n{done.stderr}")
+    peak = int(re.search(r"PEAK_RSS_KB (\d+)", done.stderr).group(1)) / 1024
+    return {"seconds": seconds, "rss_mb": peak, "stderr": done.stderr}
+
+
+def raw_jieba(folder: Path) -> tuple[float, int]:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.txt"))]
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()  # the dictionary load is not counted
+    start = time.perf_counter()
+    for text in texts:
+        jieba.lcut(text)
+    return time.perf_counter() - start, sum(map(len, texts))
+
+
+def stage_times(stderr: str) -> str:
+    match = re.search(r"timings: (.*); total", stderr)
+    return match.group(1) if match else ""
+
+
+def measure(n: int, work: Path) -> dict:
+    data = make_corpus(n, work / f"corpus-{n}")
+    env = {**os.environ, "CORPUS_CACHE_DIR": str(work / f"cache-{n}"), "MPLBACKEND": "Agg"}
+    out = work / f"out-{n}"
+    raw_seconds, n_chars = raw_jieba(data)
+    cold = corpus_cli("report", "--data", str(data), "--out", str(out), "--timings", env=env)
+    warm = corpus_cli("report", "--data", str(data), "--out", str(out), "--timings", env=env)
+    extra = make_corpus(1, work / "extra", seed=n + 7)
+    # --force: synthetic speeches share paragraphs, so the near-duplicate check would rightly refuse some
+    corpus_cli("add", str(next(extra.glob("*.txt"))), "--year", "2023", "--force", "--data", str(data), env=env)
+    add_one = corpus_cli("report", "--data", str(data), "--out", str(out), "--timings", env=env)
+    segmented = re.search(r"segmented (\d+), cached (\d+)", add_one["stderr"]).groups()
+    return {"n": n, "chars": n_chars, "raw": raw_seconds, "cold": cold, "warm": warm, "add_one": add_one,
+            "segmented": segmented}
+
+
+def table(results: list[dict]) -> str:
+    lines = [
+        "| speeches | characters | raw jieba s | cold report s | cold / raw | warm rerun s | warm / cold | add one: s, segmented | peak RSS MB (cold) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['n']:,} | {r['chars']:,} | {r['raw']:.1f} | {r['cold']['seconds']:.1f} | "
+            f"{r['cold']['seconds'] / r['raw']:.2f} | {r['warm']['seconds']:.1f} | "
+            f"{r['warm']['seconds'] / r['cold']['seconds']:.1%} | {r['add_one']['seconds']:.1f}, "
+            f"{r['segmented'][0]} (cached {r['segmented'][1]}) | {r['cold']['rss_mb']:.0f} |"
+        )
+    lines += ["", "Stages of the cold run (`corpus report --timings`):", ""]
+    for r in results:
+        lines.append(f"- {r['n']:,} speeches: {stage_times(r['cold']['stderr'])}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100, 1000, 10000])
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--json", type=Path, help="also save the raw results here")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="corpus-bench-") as tmp:
+        results = []
+        for n in args.sizes:
+            results.append(measure(n, Path(tmp)))
+            print(f"done {n}", file=sys.stderr, flush=True)
+    text = (f"{table(results)}\n\nMachine: {os.cpu_count()} cores; synthetic speeches (benchmarks/make_corpus.py). "
+            f"Command: `.venv/bin/python benchmarks/run.py --sizes {' '.join(map(str, args.sizes))}`")
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=1, default=str))
+    if args.write:
+        path = config.ROOT / "docs" / "benchmarks.md"
+        doc = path.read_text(encoding="utf-8")
+        head, rest = doc.split(MARK_START)
+        _, tail = rest.split(MARK_END)
+        path.write_text(f"{head}{MARK_START}\n{text}\n{MARK_END}{tail}", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
