@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 DATA   ?= data
 OUT    ?= figures
 
-.PHONY: install report test lab bench clean
+.PHONY: install report test test-slow lab bench clean
 
 install: $(STAMP)
 
@@ -29,6 +29,10 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_segment.py --write
 	$(BIN)/python benchmarks/run.py --write
+
+test-slow: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,fast,dask]'
+	$(BIN)/python -m pytest -m slow
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

@@ -200,3 +200,15 @@ def test_rjieba_is_token_identical_to_jieba_on_the_whole_corpus(docs):
 def test_unknown_engine():
     with pytest.raises(CorpusError, match="engine 'fast' is not one of auto, jieba, rjieba"):
         make_segmenter(engine="fast")
+
+
+@pytest.mark.slow
+def test_dask_backend_on_a_local_cluster(docs):
+    """`corpus report --backend dask`: the same tokens from the workers of a dask LocalCluster."""
+    distributed = pytest.importorskip("dask.distributed")
+    segmenter = make_segmenter(engine="jieba")
+    serial = segment_docs(docs, segmenter=segmenter, cache_dir=None, n_jobs=1)
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
+    with cluster, distributed.Client(cluster):
+        on_cluster = segment_docs(docs, segmenter=segmenter, cache_dir=None, backend="dask")
+    pd.testing.assert_frame_equal(serial, on_cluster)

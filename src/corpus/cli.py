@@ -8,6 +8,7 @@ User-facing problems print one line ``error: ...`` on stderr and exit 1;
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import unicodedata
@@ -66,6 +67,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return 1 if n_errors else 0
 
 
+@contextlib.contextmanager
+def _dask_client(args: argparse.Namespace):
+    """A dask.distributed client for ``--backend dask``: the given scheduler, or a local cluster."""
+    if getattr(args, "backend", "local") != "dask":
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise CorpusError("--backend dask needs dask.distributed: pip install 'corpus[dask]'") from None
+    if args.scheduler:
+        client = Client(args.scheduler)
+    else:
+        client = Client(LocalCluster(n_workers=os.cpu_count() or 1, threads_per_worker=1, dashboard_address=None))
+    try:
+        yield client
+    finally:
+        client.close()
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Regenerate every figure and table."""
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -74,8 +95,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import Stages
 
     stages = Stages()
-    written = build_report(args.data, out_dir=args.out, force=args.force, stages=stages,
-                           log=lambda message: print(message, file=sys.stderr))
+    with _dask_client(args):
+        written = build_report(args.data, out_dir=args.out, force=args.force, stages=stages,
+                               backend="dask" if args.backend == "dask" else None,
+                               log=lambda message: print(message, file=sys.stderr))
     print(f"{len(written)} files in {args.out}")
     if args.timings:
         print(stages.describe(), file=sys.stderr)
@@ -371,6 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default: %(default)s)")
     p.add_argument("--force", action="store_true", help="redo everything even if nothing changed since the last run")
     p.add_argument("--timings", action="store_true", help="print the wall time of each stage")
+    p.add_argument("--backend", choices=("local", "dask"), default="local",
+                   help="where segmentation runs: local processes (default) or a dask cluster")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="with --backend dask: a dask scheduler (default: a local cluster)")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("segment", help="print the tokens of a text, a file or a speech",

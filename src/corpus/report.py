@@ -162,6 +162,7 @@ def build_report(
     log: Callable[[str], None] = lambda message: None,
     force: bool = False,
     stages: Stages | None = None,
+    backend: str | None = None,
 ) -> list[Path]:
     """Load, clean and analyse a data folder; write all figures and tables.
 
@@ -177,6 +178,8 @@ def build_report(
         Redo everything even when nothing changed since the last run.
     stages : Stages, optional
         Collects the wall time of each stage (``corpus report --timings``).
+    backend : str, optional
+        joblib backend for segmentation (``"dask"``: the running dask client).
 
     Returns
     -------
@@ -194,24 +197,31 @@ def build_report(
         # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
         docs = clean_docs(docs).drop(columns="text")
         paragraphs = split_paragraphs(docs).drop(columns="text")
+    use_cjk_font()
+    # First what reads the cleaned text, so that it can be dropped before the tokens arrive.
+    with stages("overview"):
+        table = overview_table(docs)
+        written = _save(plot_overview(table), "corpus_overview", out_dir, table)
+    with stages("trajectories"):
+        trajectories = term_trajectories(docs, DEFAULT_TERMS)
+        speeches = term_counts(docs, DEFAULT_TERMS)
+        written += _save(plot_trajectories(trajectories, speeches=speeches), "term_trajectories", out_dir, trajectories)
+    with stages("dating"):
+        dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
+        written += _save(plot_dating(dated), "dating", out_dir, dating_table(dated))
     with stages("segment"):
         lexicon = read_lexicon(lexicon_file(data_dir))
         segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
         tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
-                              cache_dir=cache_dir)
+                              cache_dir=cache_dir, backend=backend)
+        docs = docs.drop(columns="text_clean")
     log(f"segmented {tokens.attrs['segmented']}, cached {tokens.attrs['cached']}")
-    use_cjk_font()
-    with stages("overview"):
-        table = overview_table(docs)
-        written = _save(plot_overview(table), "corpus_overview", out_dir, table)
+    with stages("documents"):
         written.append(write_csv_atomic(documents_table(docs, paragraphs, tokens, terms=lexicon["term"]),
                                         out_dir / "documents.csv"))
     written += _vocabulary_figures(docs, tokens, out_dir=out_dir, stages=stages)
     with stages("topics"):
         written += _topic_figures(docs, paragraphs, tokens, out_dir=out_dir, log=log)
-    with stages("dating"):
-        dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
-        written += _save(plot_dating(dated), "dating", out_dir, dating_table(dated))
     _write_manifest(out_dir, fingerprint, written)
     return written
 
@@ -230,12 +240,8 @@ def _save(artist, name: str, out_dir: Path, data: pd.DataFrame) -> list[Path]:
 
 
 def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Path, stages: Stages) -> list[Path]:
-    """Term trajectories, keyness per era, the word shift, speech similarity, TF-IDF per era."""
+    """Keyness per era, the word shift, speech similarity, TF-IDF per era: all from the tokens."""
     written = []
-    with stages("trajectories"):
-        trajectories = term_trajectories(docs, DEFAULT_TERMS)
-        speeches = term_counts(docs, DEFAULT_TERMS)
-        written += _save(plot_trajectories(trajectories, speeches=speeches), "term_trajectories", out_dir, trajectories)
     with stages("keyness"):
         counts = count_terms(tokens, docs)
         eras = list(dict.fromkeys(counts["era"]))

@@ -61,6 +61,7 @@ _MAX_CHUNKS = 64
 # Above this many characters to segment, use worker processes (jieba) and a progress bar.
 PARALLEL_MIN_CHARS = {"jieba": 1_000_000, "rjieba": 30_000_000}
 PROGRESS_MIN_SECONDS = 3.0
+BATCH_CHARS = 2_000_000  # about 1 M tokens: the most held as Python objects at once
 _CHARS_PER_SECOND = {"jieba": 450_000, "rjieba": 9_000_000}
 
 
@@ -422,8 +423,20 @@ def _doc_key(segmenter: Segmenter, text_clean: str) -> str:
     return hashlib.sha256(f"{segmenter.fingerprint}\x00{text_clean}".encode("utf-8")).hexdigest()
 
 
-def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, list[str]]]) -> list[tuple[str, list[list[str]]]]:
-    return [(key, [segmenter.cut(p) for p in paragraphs]) for key, paragraphs in batch]
+def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, list[str]]]) -> pa.Table:
+    """Rows ``key, para, tokens`` for a batch of speeches, as Arrow at once.
+
+    Python lists of tokens cost ~60 bytes a token; a batch's are freed as soon
+    as it is converted, so memory follows the batch, not the corpus.
+    """
+    keys, paras, tokens = [], [], []
+    for key, paragraphs in batch:
+        for i, paragraph in enumerate(paragraphs):
+            keys.append(key)
+            paras.append(i)
+            tokens.append(segmenter.cut(paragraph))
+    return pa.table({"key": pa.array(keys, pa.string()), "para": pa.array(paras, pa.int32()),
+                     "tokens": pa.array(tokens, pa.list_(pa.string()))})
 
 
 def _batches(work: list[tuple[str, list[str]]], n: int) -> list[list[tuple[str, list[str]]]]:
@@ -436,13 +449,16 @@ def _batches(work: list[tuple[str, list[str]]], n: int) -> list[list[tuple[str, 
     return [b for b in batches if b]
 
 
-def _run(segmenter: Segmenter, work: list[tuple[str, list[str]]], *, n_jobs: int | None, progress: bool | None):
+def _run(segmenter: Segmenter, work: list[tuple[str, list[str]]], *, n_jobs: int | None, progress: bool | None,
+         backend: str | None = None):
     n_chars = sum(len(p) for _, paragraphs in work for p in paragraphs)
     if progress is None:
         progress = n_chars / _CHARS_PER_SECOND[segmenter.engine] > PROGRESS_MIN_SECONDS
-    if n_jobs is None:
+    if backend is not None:
+        n_jobs = n_jobs or -1  # a cluster decides how many workers there are
+    elif n_jobs is None:
         n_jobs = min(2, os.cpu_count() or 1) if n_chars >= PARALLEL_MIN_CHARS[segmenter.engine] else 1
-    n_batches = 1 if n_jobs == 1 and not progress else max(n_jobs, 1) * 8
+    n_batches = max(1 if n_jobs == 1 and not progress else max(n_jobs, 1) * 8, n_chars // BATCH_CHARS)
     batches = _batches(work, min(n_batches, len(work)) or 1)
     if progress:
         from tqdm.auto import tqdm
@@ -451,21 +467,22 @@ def _run(segmenter: Segmenter, work: list[tuple[str, list[str]]], *, n_jobs: int
     results = []
     if n_jobs == 1:
         for batch in batches:
-            results += _segment_batch(segmenter, batch)
+            results.append(_segment_batch(segmenter, batch))
             if progress:
                 bar.update(sum(len(p) for _, paragraphs in batch for p in paragraphs))
     else:
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, parallel_config
 
         # Workers build the tokenizer once each (module cache), not once per document.
-        outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_batch)(segmenter, b) for b in batches)
-        for batch, output in zip(batches, outputs):
-            results += output
-            if progress:
-                bar.update(sum(len(p) for _, paragraphs in batch for p in paragraphs))
+        with parallel_config(backend=backend or "loky"):
+            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_batch)(segmenter, b) for b in batches)
+            for batch, output in zip(batches, outputs):
+                results.append(output)
+                if progress:
+                    bar.update(sum(len(p) for _, paragraphs in batch for p in paragraphs))
     if progress:
         bar.close()
-    return results
+    return pa.concat_tables(results) if results else _empty_chunk()
 
 
 def segment_docs(
@@ -476,6 +493,7 @@ def segment_docs(
     cache_dir: str | Path | None = config.CACHE_DIR,
     n_jobs: int | None = None,
     progress: bool | None = None,
+    backend: str | None = None,
 ) -> pd.DataFrame:
     """Segment every speech's ``text_clean`` into the tokens frame.
 
@@ -493,6 +511,10 @@ def segment_docs(
         Worker processes; by default 2 for large inputs, else 1.
     progress : bool, optional
         Show a progress bar; by default when the work takes more than a few seconds.
+    backend : str, optional
+        A joblib backend for the work, e.g. ``"dask"`` to send it to the
+        workers of the running ``dask.distributed.Client`` (``pip install
+        'corpus[dask]'``); default: local processes for large inputs.
 
     Returns
     -------
@@ -509,12 +531,7 @@ def segment_docs(
     cached = cache.get(keys) if cache else _empty_chunk()
     have = set(cached["key"].unique().to_pylist())
     work = {key: paragraphs_of(text) for key, text in zip(keys, texts) if key not in have}
-    results = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress) if work else []
-    fresh = pa.table({
-        "key": pa.array([key for key, paras in results for _ in paras], pa.string()),
-        "para": pa.array([i for _, paras in results for i in range(len(paras))], pa.int32()),
-        "tokens": pa.array([tokens for _, paras in results for tokens in paras], pa.list_(pa.string())),
-    })
+    fresh = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend) if work else _empty_chunk()
     if cache:
         cache.put(fresh)
     tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, docs["id"].tolist(), stopwords)
@@ -534,24 +551,29 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     bounds = np.searchsorted(sorted_rank, np.arange(len(unique) + 1))
     position = {key: i for i, key in enumerate(unique.to_pylist())}
     if len(unique) == len(keys):
-        doc_of_row = sorted_rank.astype(np.int64)
+        doc_of_row = sorted_rank.astype(np.int32)
     else:
         ranges = [np.arange(bounds[position[k]], bounds[position[k] + 1]) for k in keys]
-        doc_of_row = np.concatenate([np.full(len(r), d) for d, r in enumerate(ranges)]).astype(np.int64)
+        doc_of_row = np.concatenate([np.full(len(r), d) for d, r in enumerate(ranges)]).astype(np.int32)
         table = table.take(pa.array(np.concatenate(ranges).astype(np.int64)))
     lists = table["tokens"].combine_chunks()
+    para_of_row = table["para"].to_numpy()
+    del table  # the sorted copy: each step below frees what it no longer needs (10,000 speeches = 33 M tokens)
     flat = pc.list_flatten(lists)
-    parent = pc.list_parent_indices(lists).to_numpy().astype(np.int64)
-    token_doc = np.asarray(doc_of_row, dtype=np.int64)[parent]
-    starts = np.searchsorted(token_doc, np.arange(len(keys)))
-    # Compact dtypes: a corpus of 10,000 speeches has ~33 M tokens. doc_id is a category
-    # (one code per row), para and pos 32-bit; the token text stays a plain string column.
-    return pd.DataFrame({
-        "doc_id": pd.Categorical.from_codes(token_doc.astype(np.int32), categories=pd.Index(doc_ids, dtype="str"))
-        if len(set(doc_ids)) == len(doc_ids) else pd.Series(np.asarray(doc_ids, dtype=object)[token_doc], dtype="str"),
-        "para": table["para"].to_numpy().astype(np.int32)[parent],
-        "pos": (np.arange(len(token_doc), dtype=np.int64) - starts[token_doc]).astype(np.int32),
-        "token": pa.table({"token": pc.cast(flat, pa.string())}).to_pandas(
-            types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)["token"],
-        "is_stop": mark_stopwords(flat, stopwords),
-    })
+    parent = pc.list_parent_indices(lists).to_numpy()
+    del lists
+    token_doc = doc_of_row.astype(np.int32)[parent]
+    para = para_of_row.astype(np.int32)[parent]
+    del parent
+    starts = np.searchsorted(token_doc, np.arange(len(keys))).astype(np.int32)
+    pos = np.arange(len(token_doc), dtype=np.int32)
+    pos -= starts[token_doc]
+    is_stop = mark_stopwords(flat, stopwords)
+    token = pa.table({"token": flat if flat.type == pa.string() else pc.cast(flat, pa.string())}).to_pandas(
+        types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)["token"]
+    del flat
+    if len(set(doc_ids)) == len(doc_ids):  # compact: one small code per row
+        doc_id = pd.Categorical.from_codes(token_doc, categories=pd.Index(doc_ids, dtype="str"))
+    else:
+        doc_id = pd.Series(np.asarray(doc_ids, dtype=object)[token_doc], dtype="str")
+    return pd.DataFrame({"doc_id": doc_id, "para": para, "pos": pos, "token": token, "is_stop": is_stop})
