@@ -423,15 +423,15 @@ def _doc_key(segmenter: Segmenter, text_clean: str) -> str:
     return hashlib.sha256(f"{segmenter.fingerprint}\x00{text_clean}".encode("utf-8")).hexdigest()
 
 
-def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, list[str]]]) -> pa.Table:
+def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, str]]) -> pa.Table:
     """Rows ``key, para, tokens`` for a batch of speeches, as Arrow at once.
 
     Python lists of tokens cost ~60 bytes a token; a batch's are freed as soon
     as it is converted, so memory follows the batch, not the corpus.
     """
     keys, paras, tokens = [], [], []
-    for key, paragraphs in batch:
-        for i, paragraph in enumerate(paragraphs):
+    for key, text in batch:
+        for i, paragraph in enumerate(paragraphs_of(text)):
             keys.append(key)
             paras.append(i)
             tokens.append(segmenter.cut(paragraph))
@@ -439,19 +439,27 @@ def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, list[str]]]) -> 
                      "tokens": pa.array(tokens, pa.list_(pa.string()))})
 
 
-def _batches(work: list[tuple[str, list[str]]], n: int) -> list[list[tuple[str, list[str]]]]:
-    batches: list[list] = [[] for _ in range(n)]
-    sizes = [0] * n
-    for item in sorted(work, key=lambda kv: -sum(map(len, kv[1]))):  # largest first, to the lightest batch
-        i = sizes.index(min(sizes))
-        batches[i].append(item)
-        sizes[i] += sum(map(len, item[1]))
-    return [b for b in batches if b]
+def _batches(work: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
+    """``n`` runs of consecutive speeches of about equal size.
+
+    Consecutive, so that the results come back in the docs' order and need no
+    re-sorting (a copy of every token) when the frame is built.
+    """
+    sizes = [len(text) for _, text in work]
+    target = sum(sizes) / max(n, 1)
+    batches, current, filled = [], [], 0
+    for item, size in zip(work, sizes):
+        current.append(item)
+        filled += size
+        if filled >= target * (len(batches) + 1) and len(batches) < n - 1:
+            batches.append(current)
+            current = []
+    return batches + ([current] if current else [])
 
 
-def _run(segmenter: Segmenter, work: list[tuple[str, list[str]]], *, n_jobs: int | None, progress: bool | None,
+def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | None, progress: bool | None,
          backend: str | None = None):
-    n_chars = sum(len(p) for _, paragraphs in work for p in paragraphs)
+    n_chars = sum(len(text) for _, text in work)
     if progress is None:
         progress = n_chars / _CHARS_PER_SECOND[segmenter.engine] > PROGRESS_MIN_SECONDS
     if backend is not None:
@@ -469,7 +477,7 @@ def _run(segmenter: Segmenter, work: list[tuple[str, list[str]]], *, n_jobs: int
         for batch in batches:
             results.append(_segment_batch(segmenter, batch))
             if progress:
-                bar.update(sum(len(p) for _, paragraphs in batch for p in paragraphs))
+                bar.update(sum(len(text) for _, text in batch))
     else:
         from joblib import Parallel, delayed, parallel_config
 
@@ -479,7 +487,7 @@ def _run(segmenter: Segmenter, work: list[tuple[str, list[str]]], *, n_jobs: int
             for batch, output in zip(batches, outputs):
                 results.append(output)
                 if progress:
-                    bar.update(sum(len(p) for _, paragraphs in batch for p in paragraphs))
+                    bar.update(sum(len(text) for _, text in batch))
     if progress:
         bar.close()
     return pa.concat_tables(results) if results else _empty_chunk()
@@ -530,7 +538,7 @@ def segment_docs(
     cache = TokenCache(cache_dir) if cache_dir is not None else None
     cached = cache.get(keys) if cache else _empty_chunk()
     have = set(cached["key"].unique().to_pylist())
-    work = {key: paragraphs_of(text) for key, text in zip(keys, texts) if key not in have}
+    work = {key: text for key, text in zip(keys, texts) if key not in have}  # paragraphs are split per batch
     fresh = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend) if work else _empty_chunk()
     if cache:
         cache.put(fresh)
@@ -545,9 +553,13 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     Two ids whose cleaned texts are equal share a key; each gets the tokens.
     """
     unique = pa.array(list(dict.fromkeys(keys)), pa.string())
-    rank = pc.index_in(table["key"], value_set=unique)
-    table = table.append_column("rank", rank).sort_by([("rank", "ascending"), ("para", "ascending")])
-    sorted_rank = table["rank"].to_numpy()
+    rank = pc.index_in(table["key"], value_set=unique).to_numpy()
+    para_order = table["para"].to_numpy()
+    in_order = len(rank) < 2 or bool(np.all((np.diff(rank) > 0) | ((np.diff(rank) == 0) & (np.diff(para_order) > 0))))
+    if not in_order:  # rows from several cache chunks: sort them (a copy of every token)
+        order = np.lexsort((para_order, rank))
+        table, rank = table.take(pa.array(order)), rank[order]
+    sorted_rank = rank
     bounds = np.searchsorted(sorted_rank, np.arange(len(unique) + 1))
     position = {key: i for i, key in enumerate(unique.to_pylist())}
     if len(unique) == len(keys):
