@@ -24,6 +24,12 @@ from pathlib import Path
 import jieba
 import pandas as pd
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).parent))
+from markdown import write_section  # noqa: E402
+
 from corpus import clean_docs, config, load_docs
 from corpus.segment import (
     available_engine,
@@ -32,7 +38,6 @@ from corpus.segment import (
     segment_docs,
 )
 
-MARK_START, MARK_END = "<!-- bench_segment:start -->", "<!-- bench_segment:end -->"
 
 
 def corpus_of(copies: int) -> pd.DataFrame:
@@ -102,11 +107,7 @@ def main(argv=None) -> int:
     table = "\n".join(lines)
     print(table)
     if args.write:
-        path = config.ROOT / "docs" / "benchmarks.md"
-        text = path.read_text(encoding="utf-8")
-        head, rest = text.split(MARK_START)
-        _, tail = rest.split(MARK_END)
-        path.write_text(f"{head}{MARK_START}\n{table}\n{MARK_END}{tail}", encoding="utf-8")
+        write_section(config.ROOT / "docs" / "benchmarks.md", "bench_segment", table)
     return 0
 
 

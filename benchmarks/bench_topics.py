@@ -33,11 +33,16 @@ import numpy as np
 import pandas as pd
 import sklearn
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).parent))
+from markdown import write_section  # noqa: E402
+
 from corpus import clean_docs, config, load_docs, split_paragraphs
 from corpus.segment import segment_docs
 from corpus.topics import choose_k, fit_topics, topic_units
 
-MARK_START, MARK_END = "<!-- bench_topics:start -->", "<!-- bench_topics:end -->"
 
 
 def synthetic_units(n: int, *, random_state: int = config.SEED) -> pd.DataFrame:
@@ -150,11 +155,7 @@ def main(argv=None) -> int:
     text_table = "\n".join(lines)
     print(text_table)
     if args.write:
-        path = config.ROOT / "docs" / "benchmarks.md"
-        text = path.read_text(encoding="utf-8")
-        head, rest = text.split(MARK_START)
-        _, tail = rest.split(MARK_END)
-        path.write_text(f"{head}{MARK_START}\n{text_table}\n{MARK_END}{tail}", encoding="utf-8")
+        write_section(config.ROOT / "docs" / "benchmarks.md", "bench_topics", text_table)
     return 0
 
 

@@ -24,6 +24,12 @@ import sys
 import numpy as np
 import pandas as pd
 
+import sys as _sys
+from pathlib import Path as _Path
+
+_sys.path.insert(0, str(_Path(__file__).parent))
+from markdown import write_section  # noqa: E402
+
 from corpus import clean_docs, config, load_docs, split_paragraphs
 from corpus.dating import date_text, read_era_markers
 
@@ -120,11 +126,7 @@ def main(argv=None) -> int:
     table = "\n".join(lines)
     print(table)
     if args.write:
-        path = config.ROOT / "docs" / "dating.md"
-        text = path.read_text(encoding="utf-8")
-        head, rest = text.split("<!-- eval_dating:start -->")
-        _, tail = rest.split("<!-- eval_dating:end -->")
-        path.write_text(f"{head}<!-- eval_dating:start -->\n{table}\n<!-- eval_dating:end -->{tail}", encoding="utf-8")
+        write_section(config.ROOT / "docs" / "dating.md", "eval_dating", table)
     return 0
 
 

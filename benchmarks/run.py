@@ -34,9 +34,10 @@ import jieba
 sys.path.insert(0, str(Path(__file__).parent))
 from make_corpus import make_corpus  # noqa: E402
 
+from markdown import write_section  # noqa: E402
+
 from corpus import config  # noqa: E402
 
-MARK_START, MARK_END = "<!-- bench_scale:start -->", "<!-- bench_scale:end -->"
 # Runs the CLI in a child process and reports its peak RSS (its own and its workers').
 RUNNER = (
     "import json, resource, sys\n"
@@ -125,11 +126,7 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
     if args.write:
-        path = config.ROOT / "docs" / "benchmarks.md"
-        doc = path.read_text(encoding="utf-8")
-        head, rest = doc.split(MARK_START)
-        _, tail = rest.split(MARK_END)
-        path.write_text(f"{head}{MARK_START}\n{text}\n{MARK_END}{tail}", encoding="utf-8")
+        write_section(config.ROOT / "docs" / "benchmarks.md", "bench_scale", text)
     return 0
 
 
