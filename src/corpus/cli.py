@@ -90,9 +90,7 @@ def _dask_client(args: argparse.Namespace):
 def cmd_report(args: argparse.Namespace) -> int:
     """Regenerate every figure and table."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from .report import build_report
-
-    from .report import Stages
+    from .report import Stages, build_report
 
     stages = Stages()
     with _dask_client(args):

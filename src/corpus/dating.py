@@ -41,6 +41,7 @@ import pandas as pd
 from . import config
 from .clean import clean_text
 from .errors import CorpusError
+from .files import data_resource
 
 MARKER_KINDS = ("plan", "congress", "theory", "campaign", "event", "slogan")
 # Per year past a marker's last year, per mention (why: how long each kind lingers in speeches).
@@ -84,11 +85,7 @@ class DateEstimate:
 
 def era_markers_file(data_dir: str | Path | None = None) -> Path:
     """The era-marker table of a data folder (``DIR/lexicon/era_markers.csv``), else the shipped one."""
-    if data_dir is not None:
-        own = Path(data_dir) / "lexicon" / config.ERA_MARKERS_FILE.name
-        if own.is_file():
-            return own
-    return config.ERA_MARKERS_FILE
+    return data_resource(data_dir, config.ERA_MARKERS_FILE)
 
 
 def read_era_markers(path: str | Path | None = None) -> pd.DataFrame:

@@ -38,3 +38,12 @@ def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def data_resource(data_dir: str | Path | None, default: Path) -> Path:
+    """A data folder's own copy of a resource (``DIR/lexicon/<name>``) if it has one, else ``default``."""
+    if data_dir is not None:
+        own = Path(data_dir) / default.parent.name / default.name
+        if own.is_file():
+            return own
+    return default

@@ -8,7 +8,6 @@ CSV (see :func:`corpus.plots.save_figure`).
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 import resource
 import time
@@ -53,13 +52,21 @@ from .plots import (
 from .segment import (
     lexicon_file,
     make_segmenter,
+    package_version,
     read_lexicon,
     read_stopwords,
     segment_docs,
     stopwords_file,
 )
-from .topics import choose_k, fit_topics, is_stable, topic_changes, topic_prevalence, topic_stability, topic_units
-
+from .topics import (
+    choose_k,
+    fit_topics,
+    is_stable,
+    topic_changes,
+    topic_prevalence,
+    topic_stability,
+    topic_units,
+)
 
 MANIFEST = ".corpus-report.json"
 _LIBRARIES = ("matplotlib", "numpy", "pandas", "scikit-learn", "scipy", "jieba", "rjieba", "pyarrow", "stopwordsiso")
@@ -120,18 +127,11 @@ def report_fingerprint(docs: pd.DataFrame, data_dir: Path) -> str:
     for path in (lexicon_file(data_dir), stopwords_file(data_dir), era_markers_file(data_dir)):
         parts.append(path.read_bytes())
     parts += [p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py"))]
-    parts += [f"{name}={_version(name)}".encode() for name in _LIBRARIES]
+    parts += [f"{name}={package_version(name)}".encode() for name in _LIBRARIES]
     parts.append(repr((config.WORD_SHIFT_ERAS, config.TOPIC_SAMPLE, config.MAX_FIGURE_ROWS, config.SEED)).encode())
     for part in parts:
         digest.update(hashlib.sha256(part).digest())
     return digest.hexdigest()
-
-
-def _version(name: str) -> str:
-    try:
-        return importlib.metadata.version(name)
-    except importlib.metadata.PackageNotFoundError:
-        return "missing"
 
 
 def _up_to_date(out_dir: Path, fingerprint: str) -> list[Path] | None:

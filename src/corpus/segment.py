@@ -35,7 +35,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -47,7 +47,7 @@ import pyarrow.feather as feather
 
 from . import config
 from .errors import CorpusError
-from .files import temp_path
+from .files import data_resource, temp_path
 
 TOKEN_COLUMNS = ("doc_id", "para", "pos", "token", "is_stop")
 LEXICON_CATEGORIES = ("slogan", "formula", "plan", "congress", "theory", "institution", "event", "campaign")
@@ -70,20 +70,12 @@ _CHARS_PER_SECOND = {"jieba": 450_000, "rjieba": 9_000_000}
 
 def lexicon_file(data_dir: str | Path | None = None) -> Path:
     """The lexicon of a data folder (``DIR/lexicon/lexicon.tsv``), else the shipped one."""
-    return _resource(data_dir, config.LEXICON_FILE)
+    return data_resource(data_dir, config.LEXICON_FILE)
 
 
 def stopwords_file(data_dir: str | Path | None = None) -> Path:
     """The project stopwords of a data folder (``DIR/lexicon/stopwords.txt``), else the shipped one."""
-    return _resource(data_dir, config.STOPWORDS_FILE)
-
-
-def _resource(data_dir, default: Path) -> Path:
-    if data_dir is not None:
-        own = Path(data_dir) / default.parent.name / default.name
-        if own.is_file():
-            return own
-    return default
+    return data_resource(data_dir, config.STOPWORDS_FILE)
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -196,7 +188,7 @@ def available_engine() -> str:
     return "rjieba"
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
     try:
         return importlib.metadata.version(package)
     except importlib.metadata.PackageNotFoundError:
@@ -223,13 +215,12 @@ class Segmenter:
     freqs: tuple[int, ...] = ()
     engine: str = "jieba"
     hmm: bool = True
-    _: object = field(default=None, repr=False, compare=False)
 
     @cached_property
     def fingerprint(self) -> str:
         """Hash of everything the tokens depend on."""
         digest = hashlib.sha256()
-        for part in (_CACHE_VERSION, self.engine, _version(self.engine), _version("jieba"), str(self.hmm), *self.terms, *map(str, self.freqs)):
+        for part in (_CACHE_VERSION, self.engine, package_version(self.engine), package_version("jieba"), str(self.hmm), *self.terms, *map(str, self.freqs)):
             digest.update(part.encode("utf-8") + b"\x00")
         return digest.hexdigest()
 
