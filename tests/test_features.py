@@ -152,3 +152,24 @@ def test_era_similarity_is_the_mean_of_pairwise_cosines(corpus_docs):
     assert by_era.loc["2023", "2023"] == pytest.approx(pairwise.loc["000", "001"])
     assert by_era.loc["2006", "2023"] == pytest.approx((pairwise.loc["004", "000"] + pairwise.loc["004", "001"]) / 2)
     assert np.isnan(by_era.loc["2011", "2011"])  # one speech: no pair within the era
+
+
+def test_counts_do_not_depend_on_token_order_or_slicing(tiny_tokens, monkeypatch):
+    import corpus.features as features
+
+    tokens, docs = tiny_tokens
+    expected = count_terms(tokens, docs)
+    # rows not grouped by speech (a filtered or concatenated frame), and slices of 2 tokens
+    shuffled = tokens.iloc[::-1].reset_index(drop=True)
+    monkeypatch.setattr(features, "_SLICE_TOKENS", 2)
+    pd.testing.assert_frame_equal(count_terms(shuffled, docs), expected)
+    pd.testing.assert_frame_equal(count_terms(tokens, docs), expected)
+
+
+def test_doc_similarity_with_a_speech_without_content(tiny_tokens):
+    tokens, docs = tiny_tokens
+    docs = pd.concat([docs, pd.DataFrame({"id": ["z"], "year": [2023], "era": ["2023"]})], ignore_index=True)
+    similarity = doc_similarity(tokens.astype({"doc_id": "str"}), docs)
+    assert list(similarity.index) == ["a", "b", "c", "z"]
+    assert similarity.loc["z"].tolist() == [0.0, 0.0, 0.0, 0.0]
+    assert similarity.loc["a", "a"] == pytest.approx(1.0)

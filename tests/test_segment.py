@@ -186,6 +186,25 @@ def test_parallel_output_equals_serial(docs):
     pd.testing.assert_frame_equal(serial, parallel)
 
 
+def test_frames_built_through_the_cache_equal_the_frame_built_in_memory(docs, tmp_path):
+    # cold: batches streamed into one cache chunk and read back; warm: read from it; none: in memory
+    segmenter = make_segmenter(engine="jieba")
+    reference = segment_docs(docs, segmenter=segmenter, cache_dir=None, n_jobs=1)
+    cold = segment_docs(docs, segmenter=segmenter, cache_dir=tmp_path, n_jobs=2, progress=False)
+    warm = segment_docs(docs.iloc[::-1], segmenter=segmenter, cache_dir=tmp_path)
+    assert len(list((tmp_path / "tokens").glob("chunk-*.arrow"))) == 1
+    # each distinct word stored once: 9,258 tokens, 1,973 distinct
+    assert isinstance(cold["token"].dtype, pd.CategoricalDtype)
+    assert len(cold["token"].cat.categories) == len(set(reference["token"].tolist())) == 1973
+    pd.testing.assert_frame_equal(cold, reference)
+    assert warm.attrs == {"segmented": 0, "cached": 5}
+    assert warm["doc_id"].iloc[0] == docs["id"].iloc[-1] and len(warm) == len(reference) == 9258
+    for doc_id in docs["id"]:
+        mine = warm[warm["doc_id"] == doc_id].reset_index(drop=True)
+        theirs = reference[reference["doc_id"] == doc_id].reset_index(drop=True)
+        assert mine["token"].tolist() == theirs["token"].tolist() and mine["pos"].tolist() == theirs["pos"].tolist()
+
+
 def test_rjieba_is_token_identical_to_jieba_on_the_whole_corpus(docs):
     pytest.importorskip("rjieba")
     reference = segment_docs(docs, segmenter=make_segmenter(engine="jieba"), cache_dir=None)

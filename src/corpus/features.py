@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
@@ -174,34 +175,75 @@ def count_terms(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     return grouped[["era", "term", "count", "docs"]].reset_index(drop=True)
 
 
-def _arrow_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.DataFrame:
-    """Counts of content tokens per (``by``, token), with the number of speeches, grouped in Arrow.
+_SLICE_TOKENS = 4_000_000  # tokens counted at once: bounds the memory of counting, whatever the corpus size
 
-    ``by`` is "era" or "doc_id". Arrow's hash aggregation reads the token column in place; a pandas
-    groupby would first copy and factorise ~20 M strings at 10,000 speeches.
+
+def _pair_counts(tokens: pd.DataFrame) -> tuple[list[str], pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+    """How often each speech uses each content term, as integer codes.
+
+    Returns ``ids, vocabulary, doc, term, count``: one entry per distinct
+    (speech, term) pair, ``doc`` indexing ``ids`` and ``term`` the sorted
+    ``vocabulary``. Tokens are dictionary-encoded once, then counted in slices
+    of whole speeches, so the work is linear and memory stays flat: at 10,000
+    speeches a group-by on strings held ~1 GB more.
     """
     doc_ids = tokens["doc_id"]
-    codes = doc_ids.cat.codes.to_numpy() if isinstance(doc_ids.dtype, pd.CategoricalDtype) else None
-    ids = list(doc_ids.cat.categories) if codes is not None else None
-    if codes is None:
-        ids, codes = list(dict.fromkeys(doc_ids)), doc_ids.map({d: i for i, d in enumerate(dict.fromkeys(doc_ids))}).to_numpy()
+    if isinstance(doc_ids.dtype, pd.CategoricalDtype):
+        ids, codes = list(doc_ids.cat.categories), doc_ids.cat.codes.to_numpy()
+    else:
+        ids = list(dict.fromkeys(doc_ids))
+        codes = doc_ids.map({d: i for i, d in enumerate(ids)}).to_numpy()
     keep = ~tokens["is_stop"].to_numpy()
-    token = pa.array(tokens["token"].array)
-    table = pa.table({"doc": pa.array(codes), "token": token}).filter(pa.array(keep))
+    token = tokens["token"]
+    if isinstance(token.dtype, pd.CategoricalDtype):  # the tokens frame's own codes: nothing to encode
+        vocabulary = pa.array(token.cat.categories.astype(str), pa.string())
+        parts = [(token.cat.codes.to_numpy(), 0, len(token))]
+    else:
+        encoded = pc.dictionary_encode(pa.array(token.array, pa.string()))
+        chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+        # Arrow gives every chunk of a chunked array the same (growing) dictionary: the last one holds all.
+        vocabulary = chunks[-1].dictionary if chunks else pa.array([], pa.string())
+        starts = np.cumsum([0, *(len(c) for c in chunks)])
+        parts = [(c.indices.to_numpy(zero_copy_only=False), lo, hi) for c, lo, hi in zip(chunks, starts[:-1], starts[1:])]
+    order = pc.sort_indices(vocabulary).to_numpy()
+    rank = np.empty(len(vocabulary), dtype=np.int32)  # codes in sorted order: ties break alphabetically
+    rank[order] = np.arange(len(vocabulary), dtype=np.int32)
+    term = np.concatenate([rank[indices[keep[lo:hi]]] for indices, lo, hi in parts] or [np.zeros(0, np.int32)])
+    del parts
+    doc = codes[keep]
+    if len(doc) > 1 and not np.all(doc[1:] >= doc[:-1]):  # the report's tokens come in speech order already
+        by_doc = np.argsort(doc, kind="stable")
+        doc, term = doc[by_doc], term[by_doc]
+    cuts = [0, *np.searchsorted(doc, doc[_SLICE_TOKENS::_SLICE_TOKENS], side="left"), len(doc)]
+    parts = []
+    for lo, hi in zip(cuts[:-1], cuts[1:]):  # cut where a speech begins: a pair never spans two slices
+        if hi > lo:
+            pairs, count = np.unique(doc[lo:hi].astype(np.int64) * len(vocabulary) + term[lo:hi], return_counts=True)
+            parts.append((pairs, count))
+    pairs = np.concatenate([p for p, _ in parts]) if parts else np.zeros(0, np.int64)
+    count = np.concatenate([c for _, c in parts]) if parts else np.zeros(0, np.int64)
+    size = max(len(vocabulary), 1)
+    return ids, vocabulary.take(pa.array(order)), (pairs // size).astype(np.int32), (pairs % size).astype(np.int32), count
+
+
+def _arrow_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.DataFrame:
+    """Counts of content tokens per (``by``, token), with the number of speeches: ``by, token, count, docs``.
+
+    ``by`` is "era" or "doc_id".
+    """
+    ids, vocabulary, doc, term, count = _pair_counts(tokens)
     if by == "era":
         era_of = dict(zip(docs["id"], docs["era"]))
-        eras = list(dict.fromkeys(era_of[d] for d in ids))
-        era_code = np.array([eras.index(era_of[d]) for d in ids], dtype=np.int32)
-        table = table.append_column("group", pa.array(era_code[table["doc"].to_numpy()]))
-        names = eras
+        names = list(dict.fromkeys(era_of[d] for d in ids))
+        era_code = np.array([names.index(era_of[d]) for d in ids], dtype=np.int64)
+        keys, inverse = np.unique(era_code[doc] * max(len(vocabulary), 1) + term, return_inverse=True)
+        group, term = keys // max(len(vocabulary), 1), keys % max(len(vocabulary), 1)
+        count, n_docs = np.bincount(inverse, weights=count, minlength=len(keys)), np.bincount(inverse, minlength=len(keys))
     else:
-        table = table.append_column("group", table["doc"])
-        names = ids
-    result = table.group_by(["group", "token"], use_threads=False).aggregate(
-        [("doc", "count"), ("doc", "count_distinct")]).to_pandas()
-    return pd.DataFrame({by: np.asarray(names, dtype=object)[result["group"].to_numpy()],
-                         "token": result["token"], "count": result["doc_count"].astype(np.int64),
-                         "docs": result["doc_count_distinct"].astype(np.int64)})
+        names, group, n_docs = ids, doc, np.ones(len(doc), dtype=np.int64)
+    token = vocabulary.take(pa.array(term)).to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
+    return pd.DataFrame({by: np.asarray(names, dtype=object)[group], "token": token,
+                         "count": np.asarray(count).astype(np.int64), "docs": n_docs.astype(np.int64)})
 
 
 def _matrix(keys: pd.Series, terms: pd.Series, counts: pd.Series, rows: list[str]):
@@ -237,10 +279,19 @@ def era_tfidf(tokens: pd.DataFrame, docs: pd.DataFrame, *, top_n: int = 15) -> p
     return pd.DataFrame(rows, columns=["era", "term", "tfidf", "count", "rank"])
 
 
-def _doc_vectors(tokens: pd.DataFrame, ordered: list[str]):
-    pairs = _arrow_counts(tokens, pd.DataFrame({"id": ordered, "era": ordered}), by="doc_id")
-    matrix, _ = _matrix(pairs["doc_id"], pairs["token"], pairs["count"], ordered)
-    return TfidfTransformer(sublinear_tf=True).fit_transform(matrix)
+def _doc_vectors(tokens: pd.DataFrame) -> tuple[list[str], sparse.csr_matrix]:
+    """TF-IDF rows of the speeches, in the order of the returned ids, built from integer codes.
+
+    The pairs come sorted by speech, so the sparse matrix is assembled in
+    place (no coordinate copy): at 10,000 speeches they are ~10 M.
+    """
+    ids, vocabulary, doc, term, count = _pair_counts(tokens)
+    used = np.bincount(term, minlength=len(vocabulary)) > 0  # terms that occur as content
+    column = np.cumsum(used, dtype=np.int32) - 1
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(doc, minlength=len(ids)))])
+    matrix = sparse.csr_matrix((count.astype(float), column[term], indptr), shape=(len(ids), int(used.sum())))
+    del doc, term, count
+    return ids, TfidfTransformer(sublinear_tf=True).fit_transform(matrix)
 
 
 def doc_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
@@ -254,7 +305,11 @@ def doc_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
         Square, indexed and labelled by ``id`` in year order.
     """
     ordered = docs.sort_values(["year", "id"], kind="stable")["id"].tolist()
-    weights = _doc_vectors(tokens, ordered)
+    ids, weights = _doc_vectors(tokens)
+    if ids != ordered:  # year order; a speech without content tokens gets a zero row (the appended one)
+        row = {d: i for i, d in enumerate(ids)}
+        weights = sparse.vstack([weights, sparse.csr_matrix((1, weights.shape[1]))]).tocsr()
+        weights = weights[[row.get(d, len(ids)) for d in ordered]]
     return pd.DataFrame(cosine_similarity(weights), index=ordered, columns=ordered)
 
 
@@ -269,10 +324,9 @@ def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Square, indexed and labelled by era in time order.
     """
-    ordered = docs.sort_values(["year", "id"], kind="stable")
-    weights = _doc_vectors(tokens, ordered["id"].tolist())
+    ids, weights = _doc_vectors(tokens)
     eras = _ordered_eras(docs)
-    era_of = ordered["era"].to_numpy()
+    era_of = pd.Series(dict(zip(docs["id"], docs["era"]))).reindex(ids).to_numpy()
     means, sizes = [], []
     for era in eras:
         rows = weights[np.flatnonzero(era_of == era)]

@@ -14,7 +14,8 @@ column   dtype  meaning
 doc_id   cat    the speech's ``id`` (categorical: one code per token)
 para     int32  paragraph, as in :func:`corpus.clean.split_paragraphs`
 pos      int32  0-based position of the token in the speech
-token    str    the token (whitespace is never a token)
+token    cat    the token (whitespace is never a token); categorical: each
+                distinct word is stored once, ~4 bytes a token
 is_stop  bool   stopword, punctuation, number or the placeholder □
 =======  =====  ===============================================================
 
@@ -27,6 +28,7 @@ milliseconds; they are written atomically and nothing is pickled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.metadata
 import logging
@@ -34,7 +36,7 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -44,10 +46,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.feather as feather
+import pyarrow.ipc
 
 from . import config
 from .errors import CorpusError
 from .files import data_resource, temp_path
+from .memory import release_memory
 
 TOKEN_COLUMNS = ("doc_id", "para", "pos", "token", "is_stop")
 LEXICON_CATEGORIES = ("slogan", "formula", "plan", "congress", "theory", "institution", "event", "campaign")
@@ -63,6 +67,7 @@ PARALLEL_MIN_CHARS = {"jieba": 1_000_000, "rjieba": 30_000_000}
 PROGRESS_MIN_SECONDS = 3.0
 BATCH_CHARS = 2_000_000  # about 1 M tokens: the most held as Python objects at once
 _CHARS_PER_SECOND = {"jieba": 450_000, "rjieba": 9_000_000}
+_SLICE_TOKENS = 4_000_000
 
 
 # --------------------------------------------------------------------------- lexicon and stopwords
@@ -163,15 +168,18 @@ def read_stopwords(path: str | Path | None = None) -> frozenset[str]:
 def mark_stopwords(tokens: pa.Array | Iterable[str], stopwords: frozenset[str]) -> np.ndarray:
     """Boolean array: is each token a stopword, punctuation, a number or □?"""
     tokens = tokens if isinstance(tokens, pa.Array | pa.ChunkedArray) else pa.array(list(tokens), pa.string())
-    if isinstance(tokens, pa.ChunkedArray):
-        tokens = tokens.combine_chunks()
-    # Decide once per distinct token, then spread: a corpus repeats its words.
-    encoded = pc.dictionary_encode(tokens)
-    words = encoded.dictionary
-    in_list = pc.is_in(words, value_set=pa.array(sorted(stopwords), pa.string()))
-    no_content = pc.invert(pc.match_substring_regex(words, pattern=_CONTENT_RE))
-    per_word = pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)
-    return per_word[encoded.indices.to_numpy(zero_copy_only=False)] if len(tokens) else np.zeros(0, dtype=bool)
+    chunks = tokens.chunks if isinstance(tokens, pa.ChunkedArray) else [tokens]
+    value_set = pa.array(sorted(stopwords), pa.string())
+    flags = []
+    for chunk in chunks:  # chunk by chunk: never a copy of every token
+        # Decide once per distinct token, then spread: a corpus repeats its words.
+        encoded = pc.dictionary_encode(chunk)
+        words = encoded.dictionary
+        in_list = pc.is_in(words, value_set=value_set)
+        no_content = pc.invert(pc.match_substring_regex(words, pattern=_CONTENT_RE))
+        per_word = pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)
+        flags.append(per_word[encoded.indices.to_numpy(zero_copy_only=False)])
+    return np.concatenate(flags) if flags else np.zeros(0, dtype=bool)
 
 
 # --------------------------------------------------------------------------- the segmenter
@@ -360,12 +368,15 @@ class TokenCache:
         tables, found = [], set()
         for chunk in self._chunks():
             try:
-                table = feather.read_table(chunk, memory_map=True)
-                table = table.filter(pc.is_in(table["key"], value_set=wanted))
+                table = feather.read_table(chunk, memory_map=False)
+                wanted_rows = pc.is_in(table["key"], value_set=wanted)
+                if not pc.all(wanted_rows).as_py():  # filtering copies every token: only when needed
+                    table = table.filter(wanted_rows)
             except (OSError, pa.ArrowException):
                 continue  # deleted by a concurrent merge, or unreadable: segment again
-            new = pc.invert(pc.is_in(table["key"], value_set=pa.array(sorted(found), pa.string())))
-            table = table.filter(new)
+            if found:
+                new = pc.invert(pc.is_in(table["key"], value_set=pa.array(sorted(found), pa.string())))
+                table = table if pc.all(new).as_py() else table.filter(new)
             found.update(table["key"].unique().to_pylist())
             tables.append(table)
         return pa.concat_tables(tables) if tables else _empty_chunk()
@@ -379,6 +390,31 @@ class TokenCache:
         chunks = self._chunks()
         if len(chunks) > _MAX_CHUNKS:
             self._merge(chunks)
+
+    def put_stream(self, tables: Iterable[pa.Table]) -> pa.Table:
+        """Write ``tables`` as one new chunk, each as it comes; return the chunk's rows as read back.
+
+        The chunk is read back from its temporary file before it is renamed
+        into place, so a concurrent merge cannot take it away; reading
+        decompresses into exactly sized buffers, which the tokens frame keeps.
+        """
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"chunk-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.arrow"
+        tmp = temp_path(path)
+        schema = _empty_chunk().schema
+        try:
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(
+                    sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
+                for table in tables:
+                    writer.write_table(table.cast(schema))
+            table = feather.read_table(tmp, memory_map=False)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        chunks = self._chunks()
+        if len(chunks) > _MAX_CHUNKS:
+            self._merge(chunks)
+        return table
 
     def _merge(self, chunks: list[Path]) -> None:
         tables = []
@@ -449,7 +485,8 @@ def _batches(work: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]
 
 
 def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | None, progress: bool | None,
-         backend: str | None = None):
+         backend: str | None = None) -> Iterator[pa.Table]:
+    """Segment ``work`` in batches; yield each batch's rows ``key, para, tokens`` in order, as it is done."""
     n_chars = sum(len(text) for _, text in work)
     if progress is None:
         progress = n_chars / _CHARS_PER_SECOND[segmenter.engine] > PROGRESS_MIN_SECONDS
@@ -463,25 +500,20 @@ def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | Non
         from tqdm.auto import tqdm
 
         bar = tqdm(total=n_chars, unit="char", unit_scale=True, desc="segmenting")
-    results = []
-    if n_jobs == 1:
-        for batch in batches:
-            results.append(_segment_batch(segmenter, batch))
+    from joblib import Parallel, delayed, parallel_config
+
+    # Workers build the tokenizer once each (module cache), not once per document.
+    with parallel_config(backend=backend or "loky") if n_jobs != 1 else contextlib.nullcontext():
+        if n_jobs == 1:
+            outputs = (_segment_batch(segmenter, batch) for batch in batches)
+        else:
+            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_batch)(segmenter, b) for b in batches)
+        for batch, output in zip(batches, outputs):
+            yield output
             if progress:
                 bar.update(sum(len(text) for _, text in batch))
-    else:
-        from joblib import Parallel, delayed, parallel_config
-
-        # Workers build the tokenizer once each (module cache), not once per document.
-        with parallel_config(backend=backend or "loky"):
-            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_batch)(segmenter, b) for b in batches)
-            for batch, output in zip(batches, outputs):
-                results.append(output)
-                if progress:
-                    bar.update(sum(len(text) for _, text in batch))
     if progress:
         bar.close()
-    return pa.concat_tables(results) if results else _empty_chunk()
 
 
 def segment_docs(
@@ -524,17 +556,22 @@ def segment_docs(
     """
     segmenter = segmenter or make_segmenter()
     stopwords = read_stopwords() if stopwords is None else stopwords
-    texts = docs["text_clean"].tolist()  # one conversion, not one per element
-    keys = [_doc_key(segmenter, text) for text in texts]
+    # One text at a time: a list of every text as Python strings would be ~200 MB at 10,000 speeches.
+    keys = [_doc_key(segmenter, text) for text in docs["text_clean"]]
     cache = TokenCache(cache_dir) if cache_dir is not None else None
     cached = cache.get(keys) if cache else _empty_chunk()
     have = set(cached["key"].unique().to_pylist())
-    work = {key: text for key, text in zip(keys, texts) if key not in have}  # paragraphs are split per batch
-    fresh = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend) if work else _empty_chunk()
-    if cache:
-        cache.put(fresh)
+    work = {key: text for key, text in zip(keys, docs["text_clean"]) if key not in have}  # split per batch
+    n_work, fresh = len(work), _empty_chunk()
+    if work:
+        batches = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend)
+        del work  # the texts: the generator holds them until it is done
+        # Through the cache, batch by batch: the results never pile up in memory as well as in the frame.
+        fresh = cache.put_stream(batches) if cache else pa.concat_tables(list(batches))
+        del batches
+        release_memory()  # the texts and the workers' results, before the frame is built
     tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, docs["id"].tolist(), stopwords)
-    tokens.attrs.update(segmented=len(work), cached=len(set(keys)) - len(work))
+    tokens.attrs.update(segmented=n_work, cached=len(set(keys)) - n_work)
     return tokens
 
 
@@ -542,6 +579,9 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     """Flatten ``key, para, tokens`` rows into the tokens frame, in docs order.
 
     Two ids whose cleaned texts are equal share a key; each gets the tokens.
+    At 10,000 speeches (33 M tokens) nothing here may copy the tokens: their
+    strings stay in the Arrow buffers they were read or segmented into, chunk
+    by chunk, and the integer columns are built once at their final size.
     """
     unique = pa.array(list(dict.fromkeys(keys)), pa.string())
     rank = pc.index_in(table["key"], value_set=unique).to_numpy()
@@ -550,33 +590,43 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     if not in_order:  # rows from several cache chunks: sort them (a copy of every token)
         order = np.lexsort((para_order, rank))
         table, rank = table.take(pa.array(order)), rank[order]
-    sorted_rank = rank
-    bounds = np.searchsorted(sorted_rank, np.arange(len(unique) + 1))
+    bounds = np.searchsorted(rank, np.arange(len(unique) + 1))
     position = {key: i for i, key in enumerate(unique.to_pylist())}
     if len(unique) == len(keys):
-        doc_of_row = sorted_rank.astype(np.int32)
+        doc_of_row = rank.astype(np.int32)
     else:
         ranges = [np.arange(bounds[position[k]], bounds[position[k] + 1]) for k in keys]
         doc_of_row = np.concatenate([np.full(len(r), d) for d, r in enumerate(ranges)]).astype(np.int32)
         table = table.take(pa.array(np.concatenate(ranges).astype(np.int64)))
-    lists = table["tokens"].combine_chunks()
-    para_of_row = table["para"].to_numpy()
-    del table  # the sorted copy: each step below frees what it no longer needs (10,000 speeches = 33 M tokens)
-    flat = pc.list_flatten(lists)
-    parent = pc.list_parent_indices(lists).to_numpy()
-    del lists
-    token_doc = doc_of_row.astype(np.int32)[parent]
-    para = para_of_row.astype(np.int32)[parent]
-    del parent
+    lists = table["tokens"]
+    lengths = np.concatenate([pc.list_value_length(chunk).to_numpy(zero_copy_only=False) for chunk in lists.chunks]
+                             or [np.zeros(0, np.int32)]).astype(np.int64)
+    # One code per token in the smallest integer type: at 33 M tokens each byte per token is 33 MB.
+    code_type = np.int16 if len(keys) < 2**15 else np.int32
+    token_doc = np.repeat(doc_of_row.astype(code_type), lengths)
+    para = np.repeat(table["para"].to_numpy().astype(np.int32), lengths)
     starts = np.searchsorted(token_doc, np.arange(len(keys))).astype(np.int32)
     pos = np.arange(len(token_doc), dtype=np.int32)
-    pos -= starts[token_doc]
-    is_stop = mark_stopwords(flat, stopwords)
-    token = pa.table({"token": flat if flat.type == pa.string() else pc.cast(flat, pa.string())}).to_pandas(
-        types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)["token"]
+    for lo in range(0, len(pos), _SLICE_TOKENS):  # in slices: no temporary the size of the corpus
+        pos[lo:lo + _SLICE_TOKENS] -= starts[token_doc[lo:lo + _SLICE_TOKENS]]
+    # list_flatten of each chunk is a zero-copy slice of its strings; then one code per token
+    flat = pa.chunked_array([pc.list_flatten(chunk) for chunk in lists.chunks], pa.string())
+    del table, lists
+    encoded = pc.dictionary_encode(flat)
     del flat
+    # Arrow gives every chunk of a chunked array the same (growing) dictionary: the last one holds all.
+    words = encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], pa.string())
+    codes, filled = np.empty(len(encoded), dtype=np.int32), 0
+    for chunk in encoded.chunks:  # filled in place: no second copy of every code
+        codes[filled:filled + len(chunk)] = chunk.indices.to_numpy(zero_copy_only=False)
+        filled += len(chunk)
+    del encoded
+    release_memory()  # the token lists: ~350 MB at 10,000 speeches
+    is_stop = mark_stopwords(words, stopwords)[codes]
+    token = pd.Categorical.from_codes(codes, categories=pd.Index(words.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)),
+                                      validate=False)
     if len(set(doc_ids)) == len(doc_ids):  # compact: one small code per row
         doc_id = pd.Categorical.from_codes(token_doc, categories=pd.Index(doc_ids, dtype="str"))
     else:
         doc_id = pd.Series(np.asarray(doc_ids, dtype=object)[token_doc], dtype="str")
-    return pd.DataFrame({"doc_id": doc_id, "para": para, "pos": pos, "token": token, "is_stop": is_stop})
+    return pd.DataFrame({"doc_id": doc_id, "para": para, "pos": pos, "token": token, "is_stop": is_stop}, copy=False)

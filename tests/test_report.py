@@ -1,0 +1,37 @@
+"""The report's bookkeeping: per-stage time and peak memory."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import numpy as np
+import pytest
+
+from corpus.memory import release_memory
+from corpus.report import Stages
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-stage peaks are sampled from /proc")
+def test_stages_record_each_stage_peak_memory():
+    stages = Stages(interval=0.001)
+    with stages("small"):
+        pass
+    with stages("big"):
+        block = np.ones(300 * 2**20 // 8)  # 300 MB, touched
+        del block
+    with stages("after"):
+        pass
+    assert list(stages.times) == ["small", "big", "after"]
+    # the 300 MB show in the stage that held them, and not in the stages around it
+    assert stages.peak_mb["big"] - stages.peak_mb["small"] > 250
+    assert stages.peak_mb["big"] - stages.peak_mb["after"] > 250
+    text = stages.describe()
+    assert re.fullmatch(r"timings: small \d+\.\ds \d+MB, big \d+\.\ds \d+MB, after \d+\.\ds \d+MB; total \d+\.\ds; "
+                        r"peak RSS \d+ MB \(in big\)", text)
+    assert text.endswith(f"peak RSS {stages.peak_mb['big']:.0f} MB (in big)")
+
+
+def test_release_memory_is_safe_to_call():
+    release_memory()
+    release_memory()
