@@ -391,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=config.FIGURES_DIR, metavar="DIR",
                    help="output folder (default: %(default)s)")
     p.add_argument("--force", action="store_true", help="redo everything even if nothing changed since the last run")
-    p.add_argument("--timings", action="store_true", help="print the wall time of each stage")
+    p.add_argument("--timings", action="store_true", help="print the wall time and peak memory of each stage")
     p.add_argument("--backend", choices=("local", "dask"), default="local",
                    help="where segmentation runs: local processes (default) or a dask cluster")
     p.add_argument("--scheduler", metavar="ADDRESS",

@@ -169,7 +169,7 @@ def count_terms(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     Eras come from ``docs["era"]``, in time order; terms within an era by
     count, descending.
     """
-    grouped = _arrow_counts(tokens, docs, by="era").rename(columns={"token": "term"})
+    grouped = _grouped_counts(tokens, docs, by="era").rename(columns={"token": "term"})
     grouped["_era"] = grouped["era"].map({e: i for i, e in enumerate(_ordered_eras(docs))})
     grouped = grouped.sort_values(["_era", "count", "term"], ascending=[True, False, True], kind="stable")
     return grouped[["era", "term", "count", "docs"]].reset_index(drop=True)
@@ -226,7 +226,7 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[list[str], pa.Array, np.ndarray,
     return ids, vocabulary.take(pa.array(order)), (pairs // size).astype(np.int32), (pairs % size).astype(np.int32), count
 
 
-def _arrow_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.DataFrame:
+def _grouped_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.DataFrame:
     """Counts of content tokens per (``by``, token), with the number of speeches: ``by, token, count, docs``.
 
     ``by`` is "era" or "doc_id".

@@ -381,16 +381,6 @@ class TokenCache:
             tables.append(table)
         return pa.concat_tables(tables) if tables else _empty_chunk()
 
-    def put(self, table: pa.Table) -> None:
-        """Add rows ``key, para, tokens``; merge the chunks when there are many."""
-        if not table.num_rows:
-            return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(table, self.folder / f"chunk-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.arrow")
-        chunks = self._chunks()
-        if len(chunks) > _MAX_CHUNKS:
-            self._merge(chunks)
-
     def put_stream(self, tables: Iterable[pa.Table]) -> pa.Table:
         """Write ``tables`` as one new chunk, each as it comes; return the chunk's rows as read back.
 
@@ -579,9 +569,10 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     """Flatten ``key, para, tokens`` rows into the tokens frame, in docs order.
 
     Two ids whose cleaned texts are equal share a key; each gets the tokens.
-    At 10,000 speeches (33 M tokens) nothing here may copy the tokens: their
-    strings stay in the Arrow buffers they were read or segmented into, chunk
-    by chunk, and the integer columns are built once at their final size.
+    At 10,000 speeches (33 M tokens) nothing here may hold the tokens twice:
+    the strings are dictionary-encoded chunk by chunk into one code per token
+    (the categorical ``token``), and the integer columns are built once at
+    their final size.
     """
     unique = pa.array(list(dict.fromkeys(keys)), pa.string())
     rank = pc.index_in(table["key"], value_set=unique).to_numpy()
