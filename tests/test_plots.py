@@ -14,6 +14,7 @@ from matplotlib import font_manager  # noqa: E402
 
 from corpus import clean_docs, load_docs  # noqa: E402
 from corpus.plots import (  # noqa: E402
+    FigureSaver,
     cjk_font_path,
     overview_table,
     plot_overview,
@@ -78,6 +79,27 @@ def test_save_figure_is_deterministic(tmp_path, table):
     svg = (tmp_path / "a" / "overview.svg").read_text()
     assert "<text" not in svg  # glyphs drawn as paths: no font needed to view
     assert not list((tmp_path / "a").glob(".*tmp"))
+
+
+def test_figures_saved_by_the_worker_process_are_byte_identical(tmp_path, table):
+    with FigureSaver(background=False) as here:
+        expected = here.save(plot_overview(table).figure, "overview", out_dir=tmp_path / "here", data=table)
+    with FigureSaver() as worker:
+        promised = worker.save(plot_overview(table).figure, "overview", out_dir=tmp_path / "worker", data=table)
+        assert not plt.get_fignums()  # handed over and closed here
+        worker.wait()
+    assert [p.name for p in promised] == [p.name for p in expected] == ["overview.png", "overview.svg", "overview.pdf",
+                                                                         "overview.csv"]
+    assert [p.read_bytes() for p in promised] == [p.read_bytes() for p in expected]
+
+
+def test_an_error_in_the_worker_reaches_the_caller(tmp_path, table):
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    with FigureSaver() as worker:
+        worker.save(plot_overview(table).figure, "overview", out_dir=blocked / "out")
+        with pytest.raises(OSError):
+            worker.wait()
 
 
 def test_plot_functions_apply_the_cjk_font_themselves(tmp_path, table):

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import pandas as pd
 
 from . import config
@@ -47,7 +46,7 @@ from .plots import (
     plot_topic_words,
     plot_trajectories,
     plot_word_shift,
-    save_figure,
+    FigureSaver,
     use_cjk_font,
 )
 from .segment import (
@@ -181,6 +180,7 @@ def build_report(
     force: bool = False,
     stages: Stages | None = None,
     backend: str | None = None,
+    figure_worker: bool = True,
 ) -> list[Path]:
     """Load, clean and analyse a data folder; write all figures and tables.
 
@@ -198,6 +198,9 @@ def build_report(
         Collects the wall time of each stage (``corpus report --timings``).
     backend : str, optional
         joblib backend for segmentation (``"dask"``: the running dask client).
+    figure_worker : bool
+        Draw the figures in a worker process while the analyses go on
+        (:class:`corpus.plots.FigureSaver`); False draws them in this process.
 
     Returns
     -------
@@ -211,35 +214,39 @@ def build_report(
     if not force and (files := _up_to_date(out_dir, fingerprint)) is not None:
         log(f"up to date: nothing changed since the last report ({len(files)} files in {out_dir})")
         return files
-    with stages("clean"):
-        # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
-        docs = clean_docs(docs).drop(columns="text")
-        paragraphs = split_paragraphs(docs).drop(columns="text")
-    use_cjk_font()
-    # First what reads the cleaned text, so that it can be dropped before the tokens arrive.
-    with stages("overview"):
-        table = overview_table(docs)
-        written = _save(plot_overview(table), "corpus_overview", out_dir, table)
-    with stages("trajectories"):
-        trajectories = term_trajectories(docs, DEFAULT_TERMS)
-        speeches = term_counts(docs, DEFAULT_TERMS)
-        written += _save(plot_trajectories(trajectories, speeches=speeches), "term_trajectories", out_dir, trajectories)
-    with stages("dating"):
-        dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
-        written += _save(plot_dating(dated), "dating", out_dir, dating_table(dated))
-    with stages("segment"):
-        lexicon = read_lexicon(lexicon_file(data_dir))
-        segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
-        tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
-                              cache_dir=cache_dir, backend=backend)
-        docs = docs.drop(columns="text_clean")
-    log(f"segmented {tokens.attrs['segmented']}, cached {tokens.attrs['cached']}")
-    with stages("documents"):
-        written.append(write_csv_atomic(documents_table(docs, paragraphs, tokens, terms=lexicon["term"]),
-                                        out_dir / "documents.csv"))
-    written += _vocabulary_figures(docs, tokens, out_dir=out_dir, stages=stages)
-    with stages("topics"):
-        written += _topic_figures(docs, paragraphs, tokens, out_dir=out_dir, log=log)
+    with FigureSaver(background=figure_worker) as saver:
+        with stages("clean"):
+            # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
+            docs = clean_docs(docs).drop(columns="text")
+            paragraphs = split_paragraphs(docs).drop(columns="text")
+        use_cjk_font()
+        # First what reads the cleaned text, so that it can be dropped before the tokens arrive.
+        with stages("overview"):
+            table = overview_table(docs)
+            written = _save(saver, plot_overview(table), "corpus_overview", out_dir, table)
+        with stages("trajectories"):
+            trajectories = term_trajectories(docs, DEFAULT_TERMS)
+            speeches = term_counts(docs, DEFAULT_TERMS)
+            written += _save(saver, plot_trajectories(trajectories, speeches=speeches), "term_trajectories", out_dir,
+                             trajectories)
+        with stages("dating"):
+            dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))
+            written += _save(saver, plot_dating(dated), "dating", out_dir, dating_table(dated))
+        with stages("segment"):
+            lexicon = read_lexicon(lexicon_file(data_dir))
+            segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
+            tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
+                                  cache_dir=cache_dir, backend=backend)
+            docs = docs.drop(columns="text_clean")
+        log(f"segmented {tokens.attrs['segmented']}, cached {tokens.attrs['cached']}")
+        with stages("documents"):
+            written.append(write_csv_atomic(documents_table(docs, paragraphs, tokens, terms=lexicon["term"]),
+                                            out_dir / "documents.csv"))
+        written += _vocabulary_figures(docs, tokens, saver=saver, out_dir=out_dir, stages=stages)
+        with stages("topics"):
+            written += _topic_figures(docs, paragraphs, tokens, saver=saver, out_dir=out_dir, log=log)
+        with stages("figures"):  # what the worker has still to draw
+            saver.wait()
     _write_manifest(out_dir, fingerprint, written)
     return written
 
@@ -250,14 +257,13 @@ def word_shift_eras(eras: list[str]) -> tuple[str, str]:
     return wanted if all(era in eras for era in wanted) else (eras[0], eras[-1])
 
 
-def _save(artist, name: str, out_dir: Path, data: pd.DataFrame) -> list[Path]:
+def _save(saver: FigureSaver, artist, name: str, out_dir: Path, data: pd.DataFrame) -> list[Path]:
     fig = artist.figure if hasattr(artist, "figure") else artist.ravel()[0].figure
-    written = save_figure(fig, name, out_dir=out_dir, data=data)
-    plt.close(fig)
-    return written
+    return saver.save(fig, name, out_dir=out_dir, data=data)
 
 
-def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Path, stages: Stages) -> list[Path]:
+def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, saver: FigureSaver, out_dir: Path,
+                        stages: Stages) -> list[Path]:
     """Keyness per era, the word shift, speech similarity, TF-IDF per era: all from the tokens."""
     written = []
     with stages("keyness"):
@@ -265,10 +271,10 @@ def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Pa
         eras = list(dict.fromkeys(counts["era"]))
         if len(eras) >= 2:
             kdf = keyness_by_era(counts)
-            written += _save(plot_keyness(kdf), "keyness_by_era", out_dir, kdf)
+            written += _save(saver, plot_keyness(kdf), "keyness_by_era", out_dir, kdf)
             reference, comparison = word_shift_eras(eras)
             shift = word_shift(counts, reference=reference, comparison=comparison)
-            written += _save(plot_word_shift(shift, reference=reference, comparison=comparison), "word_shift",
+            written += _save(saver, plot_word_shift(shift, reference=reference, comparison=comparison), "word_shift",
                              out_dir, shift)
     with stages("similarity"):
         if len(docs) <= config.MAX_FIGURE_ROWS:
@@ -278,7 +284,7 @@ def _vocabulary_figures(docs: pd.DataFrame, tokens: pd.DataFrame, *, out_dir: Pa
         else:  # speech by speech is quadratic and unreadable: compare eras instead
             similarity = era_similarity(tokens, docs)
             figure = plot_similarity(similarity, title="各时期讲话之间的平均用词相似度（TF-IDF 余弦）")
-        written += _save(figure, "doc_similarity", out_dir, similarity.rename_axis("id").reset_index())
+        written += _save(saver, figure, "doc_similarity", out_dir, similarity.rename_axis("id").reset_index())
         written.append(write_csv_atomic(era_tfidf(tokens, docs), out_dir / "era_tfidf.csv"))
     return written
 
@@ -295,7 +301,7 @@ def _topic_docs(docs: pd.DataFrame) -> set[str]:
     return set(docs.loc[sample.index, "id"])
 
 
-def _topic_figures(docs, paragraphs, tokens, *, out_dir: Path, log) -> list[Path]:
+def _topic_figures(docs, paragraphs, tokens, *, saver: FigureSaver, out_dir: Path, log) -> list[Path]:
     """NMF topics over paragraphs: coherence against k, prevalence by era, top words; stability in the log."""
     try:
         units = topic_units(tokens[tokens["doc_id"].isin(_topic_docs(docs))], paragraphs, docs)
@@ -314,10 +320,10 @@ def _topic_figures(docs, paragraphs, tokens, *, out_dir: Path, log) -> list[Path
     verdict = "stable" if is_stable(stability) else "UNSTABLE across 80% subsamples: read the topics as exploratory"
     log(f"topics: NMF over {len(units):,} paragraphs, k={k} by NPMI coherence "
         f"({curve['coherence'].max():.3f}); stability {stability['similarity'].min():.2f} ({verdict})")
-    written = _save(plot_coherence(curve), "topic_coherence", out_dir, curve)
-    written += _save(plot_topic_prevalence(prevalence), "topic_prevalence", out_dir, prevalence)
+    written = _save(saver, plot_coherence(curve), "topic_coherence", out_dir, curve)
+    written += _save(saver, plot_topic_prevalence(prevalence), "topic_prevalence", out_dir, prevalence)
     words = model.topic_words.assign(label=lambda f: [model.labels[t] for t in f["topic"]])
-    written += _save(plot_topic_words(model.topic_words, labels=model.labels), "topic_words", out_dir, words)
+    written += _save(saver, plot_topic_words(model.topic_words, labels=model.labels), "topic_words", out_dir, words)
     if len(eras) >= 2:
         written.append(write_csv_atomic(topic_changes(prevalence), out_dir / "topic_changes.csv"))
     written.append(write_csv_atomic(stability, out_dir / "topic_stability.csv"))
