@@ -35,6 +35,7 @@ from .keyness import keyness_by_era, word_shift
 from .load import load_docs
 from .memory import release_memory, rss_mb
 from .plots import (
+    FigureSaver,
     dating_table,
     overview_table,
     plot_coherence,
@@ -46,7 +47,6 @@ from .plots import (
     plot_topic_words,
     plot_trajectories,
     plot_word_shift,
-    FigureSaver,
     use_cjk_font,
 )
 from .segment import (
