@@ -155,13 +155,13 @@ def test_era_similarity_is_the_mean_of_pairwise_cosines(corpus_docs):
 
 
 def test_counts_do_not_depend_on_token_order_or_slicing(tiny_tokens, monkeypatch):
-    import corpus.features as features
+    from corpus import config
 
     tokens, docs = tiny_tokens
     expected = count_terms(tokens, docs)
     # rows not grouped by speech (a filtered or concatenated frame), and slices of 2 tokens
     shuffled = tokens.iloc[::-1].reset_index(drop=True)
-    monkeypatch.setattr(features, "_SLICE_TOKENS", 2)
+    monkeypatch.setattr(config, "SLICE_TOKENS", 2)
     pd.testing.assert_frame_equal(count_terms(shuffled, docs), expected)
     pd.testing.assert_frame_equal(count_terms(tokens, docs), expected)
 

@@ -55,6 +55,9 @@ WORD_SHIFT_ERAS = ("2011", "2023")
 # Topic models fit at most this many paragraphs (a seeded sample), so the report stays quick at scale.
 TOPIC_SAMPLE = 3000
 
+# Tokens handled at once where a step would otherwise need a temporary the size of the corpus.
+SLICE_TOKENS = 4_000_000
+
 # Figures with one row per speech show at most this many rows; beyond it they aggregate by era.
 MAX_FIGURE_ROWS = 40
 

@@ -31,6 +31,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 from . import config
 from .errors import CorpusError
 from .periods import era_span
+from .segment import encode_strings
 
 # Variants that should be counted together. Keys are display names.
 FAMILIES: dict[str, str] = {
@@ -175,9 +176,6 @@ def count_terms(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     return grouped[["era", "term", "count", "docs"]].reset_index(drop=True)
 
 
-_SLICE_TOKENS = 4_000_000  # tokens counted at once: bounds the memory of counting, whatever the corpus size
-
-
 def _pair_counts(tokens: pd.DataFrame) -> tuple[list[str], pa.Array, np.ndarray, np.ndarray, np.ndarray]:
     """How often each speech uses each content term, as integer codes.
 
@@ -196,25 +194,19 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[list[str], pa.Array, np.ndarray,
     keep = ~tokens["is_stop"].to_numpy()
     token = tokens["token"]
     if isinstance(token.dtype, pd.CategoricalDtype):  # the tokens frame's own codes: nothing to encode
-        vocabulary = pa.array(token.cat.categories.astype(str), pa.string())
-        parts = [(token.cat.codes.to_numpy(), 0, len(token))]
+        vocabulary, indices = pa.array(token.cat.categories.astype(str), pa.string()), token.cat.codes.to_numpy()
     else:
-        encoded = pc.dictionary_encode(pa.array(token.array, pa.string()))
-        chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
-        # Arrow gives every chunk of a chunked array the same (growing) dictionary: the last one holds all.
-        vocabulary = chunks[-1].dictionary if chunks else pa.array([], pa.string())
-        starts = np.cumsum([0, *(len(c) for c in chunks)])
-        parts = [(c.indices.to_numpy(zero_copy_only=False), lo, hi) for c, lo, hi in zip(chunks, starts[:-1], starts[1:])]
+        vocabulary, indices = encode_strings(pa.array(token.array, pa.string()))
     order = pc.sort_indices(vocabulary).to_numpy()
     rank = np.empty(len(vocabulary), dtype=np.int32)  # codes in sorted order: ties break alphabetically
     rank[order] = np.arange(len(vocabulary), dtype=np.int32)
-    term = np.concatenate([rank[indices[keep[lo:hi]]] for indices, lo, hi in parts] or [np.zeros(0, np.int32)])
-    del parts
+    term = rank[indices[keep]]
+    del indices
     doc = codes[keep]
     if len(doc) > 1 and not np.all(doc[1:] >= doc[:-1]):  # the report's tokens come in speech order already
         by_doc = np.argsort(doc, kind="stable")
         doc, term = doc[by_doc], term[by_doc]
-    cuts = [0, *np.searchsorted(doc, doc[_SLICE_TOKENS::_SLICE_TOKENS], side="left"), len(doc)]
+    cuts = [0, *np.searchsorted(doc, doc[config.SLICE_TOKENS::config.SLICE_TOKENS], side="left"), len(doc)]
     parts = []
     for lo, hi in zip(cuts[:-1], cuts[1:]):  # cut where a speech begins: a pair never spans two slices
         if hi > lo:

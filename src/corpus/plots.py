@@ -164,19 +164,23 @@ def save_figure(fig, name: str, *, out_dir: str | Path = config.FIGURES_DIR, dat
         "svg": {"Date": None, "Creator": None},
         "pdf": {"CreationDate": None, "ModDate": None, "Producer": None, "Creator": None},
     }
-    written = []
-    for fmt in config.FIGURE_FORMATS:
-        path = out_dir / f"{name}.{fmt}"
+    written = figure_files(name, out_dir=out_dir, data=data is not None)
+    for fmt, path in zip(config.FIGURE_FORMATS, written):
         tmp = temp_path(path)
         try:
             fig.savefig(tmp, format=fmt, metadata=metadata[fmt], bbox_inches="tight")
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-        written.append(path)
     if data is not None:
-        written.append(write_csv_atomic(data, out_dir / f"{name}.csv"))
+        write_csv_atomic(data, written[-1])
     return written
+
+
+def figure_files(name: str, *, out_dir: str | Path, data: bool = True) -> list[Path]:
+    """The files :func:`save_figure` writes for ``name``: one per format, then the CSV if there is data."""
+    out_dir = Path(out_dir)
+    return [out_dir / f"{name}.{fmt}" for fmt in config.FIGURE_FORMATS] + ([out_dir / f"{name}.csv"] if data else [])
 
 
 def _save_in_worker(fig, name: str, out_dir: Path, data: pd.DataFrame | None) -> list[Path]:
@@ -216,8 +220,7 @@ class FigureSaver:
         if self._pool is None:
             return save_figure(fig, name, out_dir=out_dir, data=data)
         self._pending.append(self._pool.submit(_save_in_worker, fig, name, out_dir, data))
-        return [out_dir / f"{name}.{fmt}" for fmt in config.FIGURE_FORMATS] + (
-            [out_dir / f"{name}.csv"] if data is not None else [])
+        return figure_files(name, out_dir=out_dir, data=data is not None)
 
     def wait(self) -> None:
         """Block until every figure is written; re-raise the first error of the worker."""

@@ -67,7 +67,6 @@ PARALLEL_MIN_CHARS = {"jieba": 1_000_000, "rjieba": 30_000_000}
 PROGRESS_MIN_SECONDS = 3.0
 BATCH_CHARS = 2_000_000  # about 1 M tokens: the most held as Python objects at once
 _CHARS_PER_SECOND = {"jieba": 450_000, "rjieba": 9_000_000}
-_SLICE_TOKENS = 4_000_000
 
 
 # --------------------------------------------------------------------------- lexicon and stopwords
@@ -168,18 +167,28 @@ def read_stopwords(path: str | Path | None = None) -> frozenset[str]:
 def mark_stopwords(tokens: pa.Array | Iterable[str], stopwords: frozenset[str]) -> np.ndarray:
     """Boolean array: is each token a stopword, punctuation, a number or □?"""
     tokens = tokens if isinstance(tokens, pa.Array | pa.ChunkedArray) else pa.array(list(tokens), pa.string())
-    chunks = tokens.chunks if isinstance(tokens, pa.ChunkedArray) else [tokens]
-    value_set = pa.array(sorted(stopwords), pa.string())
-    flags = []
-    for chunk in chunks:  # chunk by chunk: never a copy of every token
-        # Decide once per distinct token, then spread: a corpus repeats its words.
-        encoded = pc.dictionary_encode(chunk)
-        words = encoded.dictionary
-        in_list = pc.is_in(words, value_set=value_set)
-        no_content = pc.invert(pc.match_substring_regex(words, pattern=_CONTENT_RE))
-        per_word = pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)
-        flags.append(per_word[encoded.indices.to_numpy(zero_copy_only=False)])
-    return np.concatenate(flags) if flags else np.zeros(0, dtype=bool)
+    # Decide once per distinct token, then spread: a corpus repeats its words.
+    words, codes = encode_strings(tokens)
+    in_list = pc.is_in(words, value_set=pa.array(sorted(stopwords), pa.string()))
+    no_content = pc.invert(pc.match_substring_regex(words, pattern=_CONTENT_RE))
+    return pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
+def encode_strings(strings: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
+    """The distinct strings, in order of first appearance, and an int32 code per string into them.
+
+    Works chunk by chunk on a chunked array: the strings are never copied
+    into one buffer, and the codes are filled in place.
+    """
+    encoded = pc.dictionary_encode(strings)
+    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
+    # Arrow gives every chunk of a chunked array the same (growing) dictionary: the last one holds all.
+    words = chunks[-1].dictionary if chunks else pa.array([], strings.type)
+    codes, filled = np.empty(len(encoded), dtype=np.int32), 0
+    for chunk in chunks:
+        codes[filled:filled + len(chunk)] = chunk.indices.to_numpy(zero_copy_only=False)
+        filled += len(chunk)
+    return words, codes
 
 
 # --------------------------------------------------------------------------- the segmenter
@@ -598,20 +607,14 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     para = np.repeat(table["para"].to_numpy().astype(np.int32), lengths)
     starts = np.searchsorted(token_doc, np.arange(len(keys))).astype(np.int32)
     pos = np.arange(len(token_doc), dtype=np.int32)
-    for lo in range(0, len(pos), _SLICE_TOKENS):  # in slices: no temporary the size of the corpus
-        pos[lo:lo + _SLICE_TOKENS] -= starts[token_doc[lo:lo + _SLICE_TOKENS]]
+    step = config.SLICE_TOKENS
+    for lo in range(0, len(pos), step):  # in slices: no temporary the size of the corpus
+        pos[lo:lo + step] -= starts[token_doc[lo:lo + step]]
     # list_flatten of each chunk is a zero-copy slice of its strings; then one code per token
     flat = pa.chunked_array([pc.list_flatten(chunk) for chunk in lists.chunks], pa.string())
     del table, lists
-    encoded = pc.dictionary_encode(flat)
+    words, codes = encode_strings(flat)
     del flat
-    # Arrow gives every chunk of a chunked array the same (growing) dictionary: the last one holds all.
-    words = encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], pa.string())
-    codes, filled = np.empty(len(encoded), dtype=np.int32), 0
-    for chunk in encoded.chunks:  # filled in place: no second copy of every code
-        codes[filled:filled + len(chunk)] = chunk.indices.to_numpy(zero_copy_only=False)
-        filled += len(chunk)
-    del encoded
     release_memory()  # the token lists: ~350 MB at 10,000 speeches
     is_stop = mark_stopwords(words, stopwords)[codes]
     token = pd.Categorical.from_codes(codes, categories=pd.Index(words.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)),
