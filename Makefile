@@ -1,6 +1,6 @@
 # Two commands do all set-up on a fresh machine (Python 3.11+, pip reaching PyPI):
 #   make report   regenerate every figure and table in figures/ from data/
-#   make test     run the test suite (unit tests and notebooks)
+#   make test     lint (ruff), then run the test suite (unit tests, notebooks, a wheel install)
 # Both create .venv and install the package with its pinned dependencies first.
 
 PYTHON ?= python3
@@ -24,6 +24,7 @@ report: $(STAMP)
 	$(BIN)/corpus report --data $(DATA) --out $(OUT)
 
 test: $(STAMP)
+	$(BIN)/ruff check --no-cache src tests benchmarks
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -17,33 +17,26 @@ import os
 import platform
 import statistics
 import sys
+import sys as _sys
 import tempfile
 import time
 from pathlib import Path
+from pathlib import Path as _Path
 
 import jieba
 import pandas as pd
 
-import sys as _sys
-from pathlib import Path as _Path
-
 _sys.path.insert(0, str(_Path(__file__).parent))
-from markdown import write_section  # noqa: E402
-
-from corpus import clean_docs, config, load_docs
-from corpus.segment import (
-    available_engine,
-    make_segmenter,
-    read_stopwords,
-    segment_docs,
-)
-
+from corpus import clean_docs, load_docs
+from corpus.lexicon import read_stopwords
+from corpus.segment import available_engine, make_segmenter, segment_docs
+from markdown import DATA_DIR, REPO, write_section  # noqa: E402
 
 
 def corpus_of(copies: int) -> pd.DataFrame:
-    docs = clean_docs(load_docs())
+    docs = clean_docs(load_docs(DATA_DIR))
     rows = [(f"{doc_id}-{i}", f"{text}\n\n（副本{i}）") for i in range(copies)
-            for doc_id, text in zip(docs["id"], docs["text_clean"])]
+            for doc_id, text in zip(docs["id"], docs["text_clean"], strict=True)]
     return pd.DataFrame(rows, columns=["id", "text_clean"])
 
 
@@ -90,7 +83,8 @@ def main(argv=None) -> int:
                     continue
                 cache = Path(tmp) / ("default" if "(default)" in name else name[:12].replace(" ", "_"))
                 times[name].append(timed(lambda: run(cache)))
-        n_tokens = len(segment_docs(docs, segmenter=make_segmenter(engine=engine), stopwords=stopwords, cache_dir=None))
+        n_tokens = len(segment_docs(docs, segmenter=make_segmenter(engine=engine), stopwords=stopwords,
+                                    cache_dir=False))
     reference = statistics.median(times[next(iter(modes))])
     lines = [
         f"Segmentation of {len(docs):,} documents, {n_chars:,} characters, {n_tokens:,} tokens "
@@ -103,11 +97,12 @@ def main(argv=None) -> int:
     for name, values in times.items():
         median = statistics.median(values)
         lines.append(f"| {name} | {median:.3f} | {n_chars / median / 1e6:.2f} | {reference / median:.1f} |")
-    lines += ["", f"Command: `.venv/bin/python benchmarks/bench_segment.py --copies {args.copies} --rounds {args.rounds}`"]
+    lines += ["", "Command: `.venv/bin/python benchmarks/bench_segment.py "
+                  f"--copies {args.copies} --rounds {args.rounds}`"]
     table = "\n".join(lines)
     print(table)
     if args.write:
-        write_section(config.ROOT / "docs" / "benchmarks.md", "bench_segment", table)
+        write_section(REPO / "docs" / "benchmarks.md", "bench_segment", table)
     return 0
 
 

@@ -15,7 +15,7 @@ batch iterations (10 here, not the library's default 50, to keep 50,000 units
 affordable). An LDA fit that runs longer than ``--lda-budget`` seconds
 (3 minutes) is stopped and LDA is measured at ``--lda-fallback`` units
 (10,000) instead; the table says so.
-``choose_k`` (NMF, k = 3..10) runs on its capped sample of at most 5,000 units.
+``choose_k`` (NMF, k = 3..10) runs on its capped sample of at most ``config.TOPIC_SAMPLE`` units.
 ``--write`` puts the table into ``docs/benchmarks.md``.
 """
 
@@ -26,34 +26,31 @@ import multiprocessing
 import os
 import platform
 import sys
+import sys as _sys
 import time
 import warnings
+from pathlib import Path as _Path
 
 import numpy as np
 import pandas as pd
 import sklearn
 
-import sys as _sys
-from pathlib import Path as _Path
-
 _sys.path.insert(0, str(_Path(__file__).parent))
-from markdown import write_section  # noqa: E402
-
 from corpus import clean_docs, config, load_docs, split_paragraphs
 from corpus.segment import segment_docs
 from corpus.topics import choose_k, fit_topics, topic_units
-
+from markdown import DATA_DIR, REPO, write_section  # noqa: E402
 
 
 def synthetic_units(n: int, *, random_state: int = config.SEED) -> pd.DataFrame:
     """``n`` synthetic units recombined from the shipped body paragraphs (module docstring)."""
-    docs = clean_docs(load_docs())
+    docs = clean_docs(load_docs(DATA_DIR))
     real = topic_units(segment_docs(docs), split_paragraphs(docs), docs)
     rng = np.random.default_rng(random_state)
     first, second = rng.integers(0, len(real), size=(2, n))
     bags = real["tokens"].tolist()
     tokens = []
-    for i, j in zip(first, second):
+    for i, j in zip(first, second, strict=True):
         pool = np.array(bags[i] + bags[j], dtype=object)
         rng.shuffle(pool)
         tokens.append(pool[: len(bags[i])].tolist())
@@ -144,8 +141,8 @@ def main(argv=None) -> int:
          "vocabulary; a real corpus with a larger vocabulary costs more, LDA most (its work grows with "
          "vocabulary × k)."),
         f"LDA ran {args.lda_max_iter} batch iterations; `fit_topics` defaults to 50, about 5× these times.",
-        ("`choose_k` fits 8 NMF models on a seeded sample of at most 5,000 units, so its time stops growing "
-         "beyond 5,000 units."),
+        (f"`choose_k` fits 8 NMF models on a seeded sample of at most {config.TOPIC_SAMPLE:,} units, so its time "
+         f"stops growing beyond {config.TOPIC_SAMPLE:,} units."),
     ]
     lines += [""] + [f"- {note}" for note in notes]
     sizes = " ".join(str(s) for s in args.sizes)
@@ -155,7 +152,7 @@ def main(argv=None) -> int:
     text_table = "\n".join(lines)
     print(text_table)
     if args.write:
-        write_section(config.ROOT / "docs" / "benchmarks.md", "bench_topics", text_table)
+        write_section(REPO / "docs" / "benchmarks.md", "bench_topics", text_table)
     return 0
 
 

@@ -20,18 +20,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import sys as _sys
+from pathlib import Path as _Path
 
 import numpy as np
 import pandas as pd
 
-import sys as _sys
-from pathlib import Path as _Path
-
 _sys.path.insert(0, str(_Path(__file__).parent))
-from markdown import write_section  # noqa: E402
-
 from corpus import clean_docs, config, load_docs, split_paragraphs
 from corpus.dating import date_text, read_era_markers
+from markdown import DATA_DIR, REPO, write_section  # noqa: E402
 
 # (true year, text): written for this evaluation, one or two per period.
 PERIOD_TEXTS = [
@@ -44,12 +42,16 @@ PERIOD_TEXTS = [
            "做好“十五”计划最后两年的工作。"),
     (2006, "今年是“十一五”开局之年。要深入开展保持共产党员先进性教育活动，树立社会主义荣辱观，构建社会主义和谐社会。"),
     (2008, "认真学习贯彻党的十七大精神，深入开展学习实践科学发展观活动，积极应对国际金融危机，支援汶川地震灾区重建。"),
-    (2010, "今年是“十一五”规划的收官之年，要深入开展创先争优活动，以加快转变经济发展方式为主线，科学编制“十二五”规划。"),
+    (2010, "今年是“十一五”规划的收官之年，要深入开展创先争优活动，以加快转变经济发展方式为主线，"
+           "科学编制“十二五”规划。"),
     (2011, "今年是“十二五”开局之年，也是建党90周年。深入开展创先争优活动，推动科学发展、促进社会和谐。"),
-    (2013, "深入学习贯彻党的十八大和十八届三中全会精神，开展党的群众路线教育实践活动，反对“四风”，为实现中国梦而奋斗。"),
-    (2015, "今年是“十二五”规划收官之年。要协调推进“四个全面”战略布局，深入开展“三严三实”专题教育，适应经济发展新常态。"),
+    (2013, "深入学习贯彻党的十八大和十八届三中全会精神，开展党的群众路线教育实践活动，"
+           "反对“四风”，为实现中国梦而奋斗。"),
+    (2015, "今年是“十二五”规划收官之年。要协调推进“四个全面”战略布局，深入开展“三严三实”专题教育，"
+           "适应经济发展新常态。"),
     (2016, "今年是“十三五”开局之年，要牢固树立新发展理念，扎实开展“两学一做”学习教育，推进供给侧结构性改革。"),
-    (2018, "深入学习贯彻习近平新时代中国特色社会主义思想和党的十九大精神，增强“四个意识”，坚决做到“两个维护”，推动高质量发展。"),
+    (2018, "深入学习贯彻习近平新时代中国特色社会主义思想和党的十九大精神，"
+           "增强“四个意识”，坚决做到“两个维护”，推动高质量发展。"),
     (2019, "认真开展“不忘初心、牢记使命”主题教育，庆祝新中国成立70周年，决胜全面建成小康社会。"),
     (2020, "统筹推进常态化疫情防控和经济社会发展，坚决打赢脱贫攻坚战，确保“十三五”规划圆满收官。"),
     (2021, "今年是“十四五”开局之年，也是建党100周年。扎实开展党史学习教育和“我为群众办实事”实践活动，"
@@ -62,7 +64,7 @@ PERIOD_TEXTS = [
 
 def paragraph_samples(samples: int, *, random_state: int = config.SEED) -> pd.DataFrame:
     """Speeches drawn from one shipped speech at a time: ``source, year, text``."""
-    docs = clean_docs(load_docs())
+    docs = clean_docs(load_docs(DATA_DIR))
     paragraphs = split_paragraphs(docs)
     body = paragraphs[paragraphs["kind"] == "body"]
     rng = np.random.default_rng(random_state)
@@ -79,7 +81,7 @@ def paragraph_samples(samples: int, *, random_state: int = config.SEED) -> pd.Da
 def evaluate(frame: pd.DataFrame, markers: pd.DataFrame) -> pd.DataFrame:
     """Date every text: ``year, low, high, best, hit, width, error``."""
     rows = []
-    for year, text in zip(frame["year"], frame["text"]):
+    for year, text in zip(frame["year"], frame["text"], strict=True):
         estimate = date_text(text, markers=markers, year_max=2026)
         if estimate.low is None:
             rows.append((year, None, None, None, False, None, None))
@@ -106,7 +108,8 @@ def main(argv=None) -> int:
     drawn_result = evaluate(drawn, markers)
     periods = pd.DataFrame(PERIOD_TEXTS, columns=["year", "text"])
     period_result = evaluate(periods, markers)
-    header = ["| test set | texts | dated | true year in range | mean width | median width | best = true | mean abs(best - true) |",
+    header = ["| test set | texts | dated | true year in range | mean width | median width | best = true "
+              "| mean abs(best - true) |",
               "|---|---|---|---|---|---|---|---|"]
     lines = [*header, summary("paragraphs drawn from one speech", drawn_result),
              summary("short period texts", period_result), "",
@@ -116,7 +119,8 @@ def main(argv=None) -> int:
         dated = group.dropna(subset=["low"])
         lines.append(f"| {source} | {year} | {len(group)} | {len(dated) / len(group):.0%} | {group['hit'].mean():.0%} "
                      f"| {dated['width'].mean():.1f} |")
-    lines += ["", "Short period texts, one by one:", "", "| true year | estimate | best | in range |", "|---|---|---|---|"]
+    lines += ["", "Short period texts, one by one:", "",
+              "| true year | estimate | best | in range |", "|---|---|---|---|"]
     for row in period_result.itertuples(index=False):
         estimate = "no marker" if pd.isna(row.low) else f"{int(row.low)}–{int(row.high)}"
         best = "" if pd.isna(row.best) else int(row.best)
@@ -126,7 +130,7 @@ def main(argv=None) -> int:
     table = "\n".join(lines)
     print(table)
     if args.write:
-        write_section(config.ROOT / "docs" / "dating.md", "eval_dating", table)
+        write_section(REPO / "docs" / "dating.md", "eval_dating", table)
     return 0
 
 

@@ -21,11 +21,12 @@ from pathlib import Path
 import numpy as np
 
 from corpus import clean_docs, config, load_docs, split_paragraphs
+from markdown import DATA_DIR, REPO
 
 
 def make_corpus(n: int, out: Path, *, seed: int = config.SEED) -> Path:
     """Write ``n`` synthetic speeches and their ``metadata.csv`` into ``out`` (replaced if present)."""
-    docs = clean_docs(load_docs())
+    docs = clean_docs(load_docs(DATA_DIR))
     paragraphs = split_paragraphs(docs)
     body = paragraphs[paragraphs["kind"] == "body"].merge(docs[["id", "year"]], left_on="doc_id", right_on="id")
     pools = {year: group["text"].tolist() for year, group in body.groupby("year")}
@@ -44,8 +45,8 @@ def make_corpus(n: int, out: Path, *, seed: int = config.SEED) -> Path:
         text = f"合成讲话（样本 {doc_id}）\n同志们：\n" + "\n".join(pool[j] for j in picked) + "\n"
         name = f"{doc_id}.txt"
         (out / name).write_text(text, encoding="utf-8")
-        rows.append([doc_id, name, year, f"合成讲话 {doc_id}", "", "", "", f"synthetic: paragraphs of the {year} speeches",
-                     "source", "synthetic text for benchmarks"])
+        rows.append([doc_id, name, year, f"合成讲话 {doc_id}", "", "", "",
+                     f"synthetic: paragraphs of the {year} speeches", "source", "synthetic text for benchmarks"])
     with (out / config.METADATA_FILE).open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow([*config.REQUIRED_COLUMNS, *config.OPTIONAL_COLUMNS])
@@ -59,7 +60,7 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="data folder to write (default: benchmarks/corpus-N)")
     parser.add_argument("--seed", type=int, default=config.SEED)
     args = parser.parse_args(argv)
-    out = make_corpus(args.n, args.out or config.ROOT / "benchmarks" / f"corpus-{args.n}", seed=args.seed)
+    out = make_corpus(args.n, args.out or REPO / "benchmarks" / f"corpus-{args.n}", seed=args.seed)
     print(f"wrote {args.n} synthetic speeches to {out}")
     return 0
 

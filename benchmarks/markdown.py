@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+# benchmarks/markdown.py -> the repository (benchmarks run from a clone, not an installed package).
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO / "data"
+
 
 def write_section(path: Path, name: str, text: str) -> None:
     """Replace what stands between the two markers of ``name`` in ``path`` with ``text``."""

@@ -33,17 +33,15 @@ import jieba
 
 sys.path.insert(0, str(Path(__file__).parent))
 from make_corpus import make_corpus  # noqa: E402
-
-from markdown import write_section  # noqa: E402
-
-from corpus import config  # noqa: E402
+from markdown import REPO, write_section  # noqa: E402
 
 # Runs the CLI in a child process and reports its peak RSS (its own and its workers').
 RUNNER = (
     "import json, resource, sys\n"
     "from corpus.cli import main\n"
     "code = main(sys.argv[1:])\n"
-    "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    "peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     "print('PEAK_RSS_KB', peak, file=sys.stderr)\n"
     "sys.exit(code)\n"
 )
@@ -93,7 +91,8 @@ def measure(n: int, work: Path) -> dict:
 
 def table(results: list[dict]) -> str:
     lines = [
-        "| speeches | characters | raw jieba s | cold report s | cold / raw | warm rerun s | warm / cold | add one: s, segmented | peak RSS MB (cold) |",
+        "| speeches | characters | raw jieba s | cold report s | cold / raw | warm rerun s | warm / cold "
+        "| add one: s, segmented | peak RSS MB (cold) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -126,7 +125,7 @@ def main(argv=None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=1, default=str))
     if args.write:
-        write_section(config.ROOT / "docs" / "benchmarks.md", "bench_scale", text)
+        write_section(REPO / "docs" / "benchmarks.md", "bench_scale", text)
     return 0
 
 

@@ -1,17 +1,25 @@
-"""Shared fixtures: a tiny hand-made data folder."""
+"""Shared fixtures: a tiny hand-made data folder, the repository's paths, a private cache."""
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
-# Keep the tests' segmentation cache out of the repository's .cache/ (read at import of corpus).
-os.environ["CORPUS_CACHE_DIR"] = tempfile.mkdtemp(prefix="corpus-test-cache-")
+import pytest
 
-import pytest  # noqa: E402
+from corpus import config
 
-from corpus import config  # noqa: E402
+REPO = Path(__file__).resolve().parents[1]
+DATA_DIR = REPO / "data"
+FIGURES_DIR = REPO / "figures"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated(tmp_path_factory):
+    """The whole run: the shipped data as the default folder (``data/``), and a cache of its own, never the user's."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(REPO)
+        patch.setenv("CORPUS_CACHE_DIR", str(tmp_path_factory.mktemp("corpus-cache")))
+        yield
 
 SEED_SHA256 = {
     "000_8934f3c4a65f5158.txt": "a634232feae6972ada8226328597171bd990eee0ac433d23902679fa97761021",
@@ -42,3 +50,13 @@ def write_corpus(folder: Path, texts: dict[str, str | bytes], metadata: str) -> 
 def tiny_dir(tmp_path: Path) -> Path:
     """Two short speeches, 2006 and 2011."""
     return write_corpus(tmp_path / "tiny", TINY_TEXTS, TINY_METADATA)
+
+
+@pytest.fixture(scope="session")
+def shipped_report(tmp_path_factory) -> Path:
+    """The report of the shipped data folder, built once per test run (figures drawn in this process)."""
+    from corpus.report import build_report
+
+    out = tmp_path_factory.mktemp("report")
+    build_report(DATA_DIR, out_dir=out, figure_worker=False)
+    return out

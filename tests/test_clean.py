@@ -71,13 +71,17 @@ def test_remove_residue_lines_leaves_a_paragraph_break():
 
 @pytest.mark.parametrize(("text", "expected"), [
     # a sentence broken across lines is joined, without a space
-    ("要统筹用好XX\nX、红色小院和职工之家等阵地，做到大门常开、活动常办。", "要统筹用好XXX、红色小院和职工之家等阵地，做到大门常开、活动常办。"),
-    ("各级工会组织要充分发挥自身优势，切实担负起时代赋予的职责，\n教育和引导广大职工。", "各级工会组织要充分发挥自身优势，切实担负起时代赋予的职责，教育和引导广大职工。"),
+    ("要统筹用好XX\nX、红色小院和职工之家等阵地，做到大门常开、活动常办。",
+     "要统筹用好XXX、红色小院和职工之家等阵地，做到大门常开、活动常办。"),
+    ("各级工会组织要充分发挥自身优势，切实担负起时代赋予的职责，\n教育和引导广大职工。",
+     "各级工会组织要充分发挥自身优势，切实担负起时代赋予的职责，教育和引导广大职工。"),
     # real paragraph ends, headings and short title lines are kept
     ("第一段。\n第二段。", "第一段。\n\n第二段。"),
     ("总工会领导讲话\n同志们：", "总工会领导讲话\n\n同志们："),
-    ("一、工会组织地位重要，必须充分认识、准确把握\n实践证明，工人阶级是先进生产力的代表。", "一、工会组织地位重要，必须充分认识、准确把握\n\n实践证明，工人阶级是先进生产力的代表。"),
-    ("全县各级工会要在推动高质量发展中建功立业并作出新贡献\n二、突出维权职责", "全县各级工会要在推动高质量发展中建功立业并作出新贡献\n\n二、突出维权职责"),
+    ("一、工会组织地位重要，必须充分认识、准确把握\n实践证明，工人阶级是先进生产力的代表。",
+     "一、工会组织地位重要，必须充分认识、准确把握\n\n实践证明，工人阶级是先进生产力的代表。"),
+    ("全县各级工会要在推动高质量发展中建功立业并作出新贡献\n二、突出维权职责",
+     "全县各级工会要在推动高质量发展中建功立业并作出新贡献\n\n二、突出维权职责"),
     ("甲。\n\n乙。", "甲。\n\n乙。"),
 ])
 def test_join_broken_lines(text, expected):
@@ -127,8 +131,9 @@ def test_clean_docs_adds_columns_and_keeps_text(docs):
 
 
 def test_tricky_lines_of_the_seeds(docs):
-    text = dict(zip(docs["id"], docs["text_clean"]))
-    assert text["001"].startswith("县工会第八次代表大会讲话稿\n\n县工会第八次代表大会讲话\n\n各位代表，同志们：\n\n今天，□县工会第□次代表大会隆重开幕了，")
+    text = dict(zip(docs["id"], docs["text_clean"], strict=True))
+    assert text["001"].startswith("县工会第八次代表大会讲话稿\n\n县工会第八次代表大会讲话\n\n各位代表，同志们：\n\n"
+                                  "今天，□县工会第□次代表大会隆重开幕了，")
     assert text["001"].endswith("为全面建设中国式现代化□作出新的更大贡献！\n\n谢谢大家！")
     assert "好学生" not in text["001"] and "3432347" not in text["001"]
     assert "统筹用好□、红色小院和“职工之家”等阵地" in text["001"]

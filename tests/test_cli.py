@@ -9,7 +9,7 @@ import pytest
 
 from corpus.cli import main
 
-from .conftest import TINY_METADATA, TINY_TEXTS, write_corpus
+from .conftest import FIGURES_DIR, TINY_METADATA, TINY_TEXTS, write_corpus
 
 
 def test_validate_lists_the_five_speeches(capsys):
@@ -26,7 +26,8 @@ def test_validate_reports_errors_and_exits_1(tmp_path, capsys):
     assert main(["validate", "--data", str(folder)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("a  2006  utf-8")
-    assert out[1].startswith("error: ") and out[1].endswith("b.txt (id b): the file is empty; put the transcript text in it or remove it")
+    assert out[1].startswith("error: ")
+    assert out[1].endswith("b.txt (id b): the file is empty; put the transcript text in it or remove it")
     assert out[-1] == "1 speeches, 1 error, 0 warnings"
 
 
@@ -49,7 +50,8 @@ def test_errors_are_one_line_without_traceback(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 1
     assert result.stdout == ""
-    assert result.stderr.strip().endswith("missing: no such data folder; pass --data DIR or create it with `corpus add`")
+    assert result.stderr.strip().endswith(
+        "missing: no such data folder; pass --data DIR or create it with `corpus add`")
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
 
@@ -62,15 +64,28 @@ def test_help_on_every_command(argv, capsys):
     assert "usage: corpus" in capsys.readouterr().out
 
 
-def test_committed_figures_are_what_report_writes(tmp_path):
+def test_committed_figures_are_what_report_writes(shipped_report):
     """figures/ in the repo is exactly what `make report` regenerates from data/."""
-    from corpus import config
-    from corpus.report import build_report
+    written = sorted(path.name for path in shipped_report.iterdir() if not path.name.startswith("."))
+    assert len(written) == 40
+    for name in written:
+        assert (FIGURES_DIR / name).read_bytes() == (shipped_report / name).read_bytes(), \
+            f"figures/{name} is stale: run `make report`"
 
-    written = build_report(config.DATA_DIR, out_dir=tmp_path)
-    for path in written:
-        committed = config.FIGURES_DIR / path.name
-        assert committed.read_bytes() == path.read_bytes(), f"figures/{path.name} is stale: run `make report`"
+
+def test_cli_topics_are_the_reports_topics(shipped_report, capsys):
+    import io
+
+    import pandas as pd
+
+    assert main(["topics", "--csv"]) == 0
+    words_csv, prevalence_csv = capsys.readouterr().out.split("\n\n")
+    cli = pd.read_csv(io.StringIO(words_csv))
+    report = pd.read_csv(shipped_report / "topic_words.csv")
+    assert cli[["topic", "rank", "term", "label"]].equals(report[["topic", "rank", "term", "label"]])
+    assert (cli["weight"] - report["weight"]).abs().max() < 1e-6
+    prevalence = pd.read_csv(io.StringIO(prevalence_csv))
+    pd.testing.assert_frame_equal(prevalence, pd.read_csv(shipped_report / "topic_prevalence.csv"), atol=1e-6)
 
 
 def test_segment_text(capsys):
@@ -194,7 +209,8 @@ def test_report_rerun_with_nothing_changed_is_up_to_date(tiny_dir, tmp_path, cap
     (out / "word_shift.png").write_bytes(b"edited by hand")  # an output changed: redo
     assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
     assert "segmented 0, cached 2" in capsys.readouterr().err
-    (tiny_dir / "b.txt").write_text("同志们：\n今年是“十二五”开局之年，要坚持党建带工建，建设职工之家。\n", encoding="utf-8")
+    (tiny_dir / "b.txt").write_text("同志们：\n今年是“十二五”开局之年，要坚持党建带工建，建设职工之家。\n",
+                                    encoding="utf-8")
     assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0  # an input changed: redo
     assert "segmented 1, cached 1" in capsys.readouterr().err
     assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--force"]) == 0

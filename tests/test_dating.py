@@ -64,7 +64,8 @@ def test_the_shipped_corpus(markers):
     assert all(dated.set_index("id").loc[["001", "002", "003", "004"], "inside"])
     warnings = check_years(dated)
     assert len(warnings) == 1
-    assert warnings[0].startswith("000: year 2023 (from the title) is outside 2012–2016, the years its own words point to: ")
+    assert warnings[0].startswith("000: year 2023 (from the title) is outside 2012–2016, "
+                                  "the years its own words point to: ")
     assert "十二五 ×1 (2011–2015)" in warnings[0]
 
 
@@ -90,7 +91,8 @@ def test_date_text_output(capsys):
     assert main(["date", "002"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "002: 2010–2012 (best 2011); metadata year 2011 is inside"
-    assert out[1].split() == ["十二五", "×4", "2011–2015", "plan", "sets", "the", "lower", "bound", "2010", "(newest", "marker)"]
+    assert out[1].split() == ["十二五", "×4", "2011–2015", "plan", "sets", "the", "lower", "bound", "2010",
+                              "(newest", "marker)"]
 
 
 def test_date_unknown_input(capsys):

@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from corpus import config
+from .conftest import REPO
 
 
 def _name(requirement: str) -> str:
@@ -13,10 +13,10 @@ def _name(requirement: str) -> str:
 
 
 def test_environment_yml_matches_pyproject():
-    project = tomllib.loads((config.ROOT / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     wanted = {_name(r) for r in project["dependencies"]}
     wanted |= {_name(r) for extra in project["optional-dependencies"].values() for r in extra}
-    env = yaml.safe_load((config.ROOT / "environment.yml").read_text())
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
     conda = [d for d in env["dependencies"] if isinstance(d, str)]
     pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
     listed = {_name(d) for d in conda if _name(d) not in ("python", "pip")}
@@ -26,6 +26,6 @@ def test_environment_yml_matches_pyproject():
 
 
 def test_ci_runs_the_readme_test_command():
-    readme = (config.ROOT / "README.md").read_text()
+    readme = (REPO / "README.md").read_text()
     assert "make test" in readme and "make report" in readme
-    assert "make test" in (config.ROOT / ".ci" / "run").read_text()
+    assert "make test" in (REPO / ".ci" / "run").read_text()

@@ -49,7 +49,8 @@ def test_family_of_variants(tiny):
 
 def test_trajectories_by_hand(tiny):
     table = term_trajectories(tiny, {"高质量发展": "高质量发展"}, n_boot=500)
-    assert list(table.columns) == ["era", "term", "count", "per10k", "docs", "n_docs", "n_chars", "ci_low", "ci_high", "year"]
+    assert list(table.columns) == ["era", "term", "count", "per10k", "docs", "n_docs", "n_chars", "ci_low", "ci_high",
+                                   "year"]
     row = table.set_index("era").loc["2023"]
     # 2023: counts 1 + 2 + 0 = 3 over 7 + 14 + 4 = 25 Han characters
     assert (row["count"], row["docs"], row["n_docs"], row["n_chars"]) == (3, 2, 3, 25)
@@ -62,7 +63,8 @@ def test_trajectories_by_hand(tiny):
 
 
 @pytest.mark.parametrize(("terms", "message"), [
-    (["高质量("], "term '高质量(' is not a valid regular expression (missing ), unterminated subpattern at position 3)"),
+    (["高质量("],
+     "term '高质量(' is not a valid regular expression (missing ), unterminated subpattern at position 3)"),
     (["a*"], "term 'a*' matches the empty string; give at least one character"),
     ([], "no terms given"),
 ])

@@ -1,5 +1,7 @@
 """KWIC on the cleaned text, and the explorer behind the notebook widget."""
 
+import base64
+
 import pandas as pd
 import pytest
 
@@ -45,10 +47,36 @@ def test_explore_terms_headless():
         explore_terms(DOCS, " , ")
 
 
-def test_term_explorer_widget_builds():
+def _shown(output) -> list[tuple[str, str]]:
+    """What the explorer's output shows, as (kind, text): printed text, a PNG image, or a table's plain text."""
+    shown = []
+    for out in output.outputs:
+        if out["output_type"] == "stream":
+            shown.append(("text", out["text"]))
+        elif "image/png" in out["data"]:
+            shown.append(("image", base64.b64decode(out["data"]["image/png"])[:8].hex()))
+        else:
+            shown.append(("table", out["data"]["text/plain"]))
+    return shown
+
+
+def test_term_explorer_shows_the_figure_and_lines_or_the_error():
     box = term_explorer(DOCS, value="十二五")
     field, output = box.children
     assert field.value == "十二五"
+    assert [kind for kind, _ in _shown(output)] == ["image", "table"]
+
     field.value = "("  # an invalid pattern is reported in the output, not raised
+    [(kind, text)] = _shown(output)
+    assert kind == "text"
+    assert text.startswith("error: term '(' is not a valid regular expression")
+
     field.value = "十二五, 十四五"
-    assert output.layout is not None
+    (image_kind, png_magic), (table_kind, table) = _shown(output)
+    assert (image_kind, png_magic) == ("image", "89504e470d0a1a0a")
+    assert table_kind == "table"
+    header, *rows = table.splitlines()
+    assert header.split() == ["term", "doc_id", "year", "left", "match", "right"]
+    assert [row.split()[:4] for row in rows] == [["0", "十二五", "a", "2011"], ["1", "十二五", "a", "2011"]]
+    assert [row.split()[5] for row in rows] == ["十二五", "十二五"]  # the match column; 十四五 never occurs
+    assert "error" not in table

@@ -9,7 +9,7 @@ import pytest
 from corpus import CorpusError, config, inspect_corpus, load_docs, with_eras
 from corpus.load import DOC_COLUMNS, decode_bytes, parse_year
 
-from .conftest import TINY_METADATA, TINY_TEXTS, write_corpus
+from .conftest import REPO, TINY_METADATA, TINY_TEXTS, write_corpus
 
 TEXT = "同志们：\n今年是“十二五”开局之年。\n"
 
@@ -102,7 +102,8 @@ def test_eras(tiny_dir, by, eras):
 
 
 def test_extra_metadata_columns_are_kept(tmp_path):
-    folder = write_corpus(tmp_path / "d", TINY_TEXTS, "id,file,year,title,county_level\na,a.txt,2006,甲,县\nb,b.txt,2011,乙,市\n")
+    folder = write_corpus(tmp_path / "d", TINY_TEXTS,
+                          "id,file,year,title,county_level\na,a.txt,2006,甲,县\nb,b.txt,2011,乙,市\n")
     assert list(load_docs(folder)["county_level"]) == ["县", "市"]
 
 
@@ -116,12 +117,16 @@ def _error(folder) -> str:
 
 def test_missing_transcript_file(tmp_path):
     folder = write_corpus(tmp_path / "d", {"a.txt": TINY_TEXTS["a.txt"]}, TINY_METADATA)
-    assert _error(folder).endswith("d/b.txt (id b): file not found; put the transcript there or fix line 3 of metadata.csv")
+    assert _error(folder).endswith(
+        "d/b.txt (id b): file not found; put the transcript there or fix line 3 of metadata.csv"
+    )
 
 
 def test_transcript_without_metadata_row(tmp_path):
     folder = write_corpus(tmp_path / "d", {**TINY_TEXTS, "c.txt": "新的讲话。"}, TINY_METADATA)
-    assert _error(folder).endswith("d/c.txt: transcript without a metadata row; add it with `corpus add` or a row in metadata.csv")
+    assert _error(folder).endswith(
+        "d/c.txt: transcript without a metadata row; add it with `corpus add` or a row in metadata.csv"
+    )
 
 
 def test_duplicate_id(tmp_path):
@@ -154,13 +159,15 @@ def test_bad_year_in_metadata(tmp_path):
 def test_missing_required_column(tmp_path):
     folder = write_corpus(tmp_path / "d", TINY_TEXTS, "id,file,yr,title\na,a.txt,2006,甲\n")
     assert _error(folder).endswith(
-        "metadata.csv: missing required column 'year' (header is: id,file,yr,title); the header needs id,file,year,title"
+        "metadata.csv: missing required column 'year' (header is: id,file,yr,title); "
+        "the header needs id,file,year,title"
     )
 
 
 def test_broken_quote(tmp_path):
     folder = write_corpus(tmp_path / "d", TINY_TEXTS, 'id,file,year,title\na,a.txt,2006,"甲\nb,b.txt,2011,乙\n')
-    assert "metadata.csv line 3: malformed CSV (unexpected end of data); check the quotes on that line" in _error(folder)
+    assert ("metadata.csv line 3: malformed CSV (unexpected end of data); check the quotes on that line"
+            in _error(folder))
 
 
 def test_stray_quote_inside_field(tmp_path):
@@ -170,7 +177,9 @@ def test_stray_quote_inside_field(tmp_path):
 
 def test_wrong_number_of_fields(tmp_path):
     folder = write_corpus(tmp_path / "d", TINY_TEXTS, "id,file,year,title\na,a.txt,2006,甲,多余\n")
-    assert _error(folder).endswith("metadata.csv line 2: 5 fields where the header has 4; quote values that contain commas")
+    assert _error(folder).endswith(
+        "metadata.csv line 2: 5 fields where the header has 4; quote values that contain commas"
+    )
 
 
 def test_path_outside_the_folder(tmp_path):
@@ -180,8 +189,12 @@ def test_path_outside_the_folder(tmp_path):
 
 def test_missing_metadata_and_folder(tmp_path):
     (tmp_path / "empty").mkdir()
-    assert _error(tmp_path / "empty").endswith("metadata.csv: not found; a data folder needs a metadata.csv (see data/README.md)")
-    assert _error(tmp_path / "nowhere").endswith("nowhere: no such data folder; pass --data DIR or create it with `corpus add`")
+    assert _error(tmp_path / "empty").endswith(
+        "metadata.csv: not found; a data folder needs a metadata.csv (see data/README.md)"
+    )
+    assert _error(tmp_path / "nowhere").endswith(
+        "nowhere: no such data folder; pass --data DIR or create it with `corpus add`"
+    )
 
 
 def test_header_only_metadata(tmp_path):
@@ -238,6 +251,7 @@ def test_nothing_is_unpickled_or_executed():
     """No cache or data file is ever read with pickle, joblib.load, eval or exec."""
     import re as regex
 
-    source = "\n".join(p.read_text(encoding="utf-8") for p in (config.ROOT / "src" / "corpus").glob("*.py"))
-    forbidden = regex.findall(r"pickle\.loads?|joblib\.load|read_pickle|allow_pickle|\beval\(|\bexec\(|marshal\.load", source)
+    source = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "src" / "corpus").glob("*.py"))
+    forbidden = regex.findall(r"pickle\.loads?|joblib\.load|read_pickle|allow_pickle|\beval\(|\bexec\(|marshal\.load",
+                              source)
     assert forbidden == []

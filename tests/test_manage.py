@@ -15,6 +15,8 @@ from corpus import config, load_docs
 from corpus.cli import main
 from corpus.manage import jaccard, shingles
 
+from .conftest import DATA_DIR, FIGURES_DIR
+
 SPEECH = ("同志们：\n今年是“十四五”开局之年。全县各级工会组织要深入开展党史学习教育，"
           "团结动员广大职工为推动高质量发展建功立业。\n")
 
@@ -23,7 +25,7 @@ SPEECH = ("同志们：\n今年是“十四五”开局之年。全县各级工�
 def data(tmp_path) -> Path:
     """A copy of the shipped corpus."""
     folder = tmp_path / "data"
-    shutil.copytree(config.DATA_DIR, folder, ignore=shutil.ignore_patterns("lexicon", "README.md"))
+    shutil.copytree(DATA_DIR, folder, ignore=shutil.ignore_patterns("lexicon", "README.md"))
     return folder
 
 
@@ -189,12 +191,13 @@ def test_rerun_after_add_segments_only_the_new_speech(data, tmp_path, capsys):
 
 def test_two_reports_at_once_do_not_corrupt_the_cache(data, tmp_path):
     env = {**os.environ, "CORPUS_CACHE_DIR": str(tmp_path / "cache"), "MPLBACKEND": "Agg"}
-    runs = [subprocess.Popen([sys.executable, "-m", "corpus", "report", "--data", str(data), "--out", str(tmp_path / "out")],
+    runs = [subprocess.Popen([sys.executable, "-m", "corpus", "report", "--data", str(data),
+                              "--out", str(tmp_path / "out")],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env) for _ in range(2)]
     results = [run.communicate(timeout=300) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], results
-    third = subprocess.run([sys.executable, "-m", "corpus", "report", "--data", str(data), "--out", str(tmp_path / "out"),
-                            "--force"], capture_output=True, text=True, env=env)
+    third = subprocess.run([sys.executable, "-m", "corpus", "report", "--data", str(data),
+                            "--out", str(tmp_path / "out"), "--force"], capture_output=True, text=True, env=env)
     assert "segmented 0, cached 5" in third.stderr
     assert not list((tmp_path / "cache").rglob("*.tmp")) and not list((tmp_path / "out").glob(".*tmp"))
-    assert (tmp_path / "out" / "keyness_by_era.csv").read_bytes() == (config.FIGURES_DIR / "keyness_by_era.csv").read_bytes()
+    assert (tmp_path / "out" / "keyness_by_era.csv").read_bytes() == (FIGURES_DIR / "keyness_by_era.csv").read_bytes()

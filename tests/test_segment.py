@@ -7,17 +7,8 @@ import pandas as pd
 import pytest
 
 from corpus import CorpusError, clean_docs, load_docs
-from corpus.lexicon import audit_lexicon
-from corpus.segment import (
-    LEXICON_CATEGORIES,
-    TOKEN_COLUMNS,
-    TokenCache,
-    make_segmenter,
-    mark_stopwords,
-    read_lexicon,
-    read_stopwords,
-    segment_docs,
-)
+from corpus.lexicon import audit_lexicon, read_lexicon
+from corpus.segment import TOKEN_COLUMNS, make_segmenter, segment_docs
 
 from .conftest import TINY_METADATA, TINY_TEXTS, write_corpus
 
@@ -62,57 +53,6 @@ def test_every_lexicon_term_in_the_speeches_comes_out_whole(docs, segmenter):
     # Everything else not whole is inside a longer lexicon term (二五 in 十二五), or jieba's 县政协.
     inside = audit[audit["inside"] > 0]["reason"]
     assert all("inside lexicon term" in r or r == "inside jieba word 县政协 ×1" for r in inside)
-
-
-def test_lexicon_file_is_well_formed():
-    lexicon = read_lexicon()
-    assert len(lexicon) >= 600
-    assert set(lexicon["category"]) == set(LEXICON_CATEGORIES)
-    assert {"高质量发展", "两个维护", "职工之家", "十五五", "二十大", "科学发展观", "产业工人队伍建设改革"} <= set(lexicon["term"])
-    assert lexicon.set_index("term").loc["民主管理", "freq"] == 100
-
-
-@pytest.mark.parametrize(("content", "message"), [
-    ("高质量发展\n", "line 1: expected 'term<TAB>category[<TAB>freq]', found 1 field(s)"),
-    ("两个 维护\tformula\n", "line 1: term '两个 维护' may hold only Han characters, letters and digits"),
-    ("中国梦·劳动美\tslogan\n", "may hold only Han characters"),
-    ("# c\n\n高质量发展\tslogn\n", "line 3: category 'slogn' is not one of slogan, formula"),
-    ("高质量发展\tslogan\n高质量发展\tslogan\n", "line 2: '高质量发展' is already on line 1; keep one"),
-    ("高质量发展\tslogan\tmany\n", "line 1: frequency 'many' is not a whole number"),
-])
-def test_bad_lexicon_lines(tmp_path, content, message):
-    path = tmp_path / "lexicon.tsv"
-    path.write_text(content, encoding="utf-8")
-    with pytest.raises(CorpusError) as err:
-        read_lexicon(path)
-    assert message in str(err.value)
-
-
-def test_bom_and_crlf_do_not_spoil_terms(tmp_path):
-    # jieba issue #236: a BOM or CR silently glued to the term.
-    path = tmp_path / "lexicon.tsv"
-    path.write_bytes("\ufeff两个维护\tformula\r\n职工之家\tslogan\r\n".encode("utf-8"))
-    lexicon = read_lexicon(path)
-    assert lexicon["term"].tolist() == ["两个维护", "职工之家"]
-    assert make_segmenter(lexicon=lexicon, engine="jieba").cut("做到两个维护") == ["做到", "两个维护"]
-
-
-def test_stopwords(tmp_path):
-    path = tmp_path / "stop.txt"
-    path.write_text("# fillers\n同志们\n进一步  # comment\n-我们\n", encoding="utf-8")
-    stop = read_stopwords(path)
-    assert {"同志们", "进一步", "的", "了"} <= stop
-    assert "我们" not in stop
-    assert not {"坚持", "加强", "社会主义", "发展"} & read_stopwords()
-
-
-@pytest.mark.parametrize(("token", "is_stop"), [
-    ("的", True), ("同志们", True), ("一是", True), ("进一步", True),
-    ("，", True), ("“", True), ("2023", True), ("3341", True), ("□", True),
-    ("坚持", False), ("社会主义", False), ("高质量发展", False), ("十二五", False), ("Excel", False),
-])
-def test_mark_stopwords(token, is_stop):
-    assert mark_stopwords([token], read_stopwords()).tolist() == [is_stop]
 
 
 def test_tokens_frame_of_a_tiny_corpus(tiny_dir, tmp_path):
@@ -160,19 +100,6 @@ def test_cache_reuses_and_invalidates(tiny_dir, tmp_path):
     assert files and all(f.read_bytes()[:6] == b"ARROW1" and f.suffix == ".arrow" for f in files)
 
 
-def test_cache_merges_chunks(tmp_path, monkeypatch):
-    import corpus.segment as segment
-
-    monkeypatch.setattr(segment, "_MAX_CHUNKS", 3)
-    docs = pd.DataFrame({"id": [f"d{i}" for i in range(5)], "text_clean": [f"工会第{i}段。" for i in range(5)]})
-    for i in range(5):
-        segment_docs(docs.iloc[[i]], cache_dir=tmp_path)
-    assert len(list((tmp_path / "tokens").glob("chunk-*.arrow"))) <= 3
-    whole = segment_docs(docs, cache_dir=tmp_path)
-    assert whole.attrs == {"segmented": 0, "cached": 5}
-    assert TokenCache(tmp_path).get(["nope"]).num_rows == 0
-
-
 def test_same_clean_text_under_two_ids(tmp_path):
     docs = pd.DataFrame({"id": ["a", "b"], "text_clean": ["工会工作。", "工会工作。"]})
     tokens = segment_docs(docs, cache_dir=tmp_path)
@@ -181,15 +108,15 @@ def test_same_clean_text_under_two_ids(tmp_path):
 
 def test_parallel_output_equals_serial(docs):
     segmenter = make_segmenter(engine="jieba")
-    serial = segment_docs(docs, segmenter=segmenter, cache_dir=None, n_jobs=1)
-    parallel = segment_docs(docs, segmenter=segmenter, cache_dir=None, n_jobs=2, progress=True)
+    serial = segment_docs(docs, segmenter=segmenter, cache_dir=False, n_jobs=1)
+    parallel = segment_docs(docs, segmenter=segmenter, cache_dir=False, n_jobs=2, progress=True)
     pd.testing.assert_frame_equal(serial, parallel)
 
 
 def test_frames_built_through_the_cache_equal_the_frame_built_in_memory(docs, tmp_path):
     # cold: batches streamed into one cache chunk and read back; warm: read from it; none: in memory
     segmenter = make_segmenter(engine="jieba")
-    reference = segment_docs(docs, segmenter=segmenter, cache_dir=None, n_jobs=1)
+    reference = segment_docs(docs, segmenter=segmenter, cache_dir=False, n_jobs=1)
     cold = segment_docs(docs, segmenter=segmenter, cache_dir=tmp_path, n_jobs=2, progress=False)
     warm = segment_docs(docs.iloc[::-1], segmenter=segmenter, cache_dir=tmp_path)
     assert len(list((tmp_path / "tokens").glob("chunk-*.arrow"))) == 1
@@ -207,8 +134,8 @@ def test_frames_built_through_the_cache_equal_the_frame_built_in_memory(docs, tm
 
 def test_rjieba_is_token_identical_to_jieba_on_the_whole_corpus(docs):
     pytest.importorskip("rjieba")
-    reference = segment_docs(docs, segmenter=make_segmenter(engine="jieba"), cache_dir=None)
-    fast = segment_docs(docs, segmenter=make_segmenter(engine="rjieba"), cache_dir=None)
+    reference = segment_docs(docs, segmenter=make_segmenter(engine="jieba"), cache_dir=False)
+    fast = segment_docs(docs, segmenter=make_segmenter(engine="rjieba"), cache_dir=False)
     assert len(reference) == 9258
     pd.testing.assert_frame_equal(reference, fast)
     for hmm in (True, False):  # also on the raw, uncleaned texts
@@ -226,8 +153,8 @@ def test_dask_backend_on_a_local_cluster(docs):
     """`corpus report --backend dask`: the same tokens from the workers of a dask LocalCluster."""
     distributed = pytest.importorskip("dask.distributed")
     segmenter = make_segmenter(engine="jieba")
-    serial = segment_docs(docs, segmenter=segmenter, cache_dir=None, n_jobs=1)
+    serial = segment_docs(docs, segmenter=segmenter, cache_dir=False, n_jobs=1)
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
     with cluster, distributed.Client(cluster):
-        on_cluster = segment_docs(docs, segmenter=segmenter, cache_dir=None, backend="dask")
+        on_cluster = segment_docs(docs, segmenter=segmenter, cache_dir=False, backend="dask")
     pd.testing.assert_frame_equal(serial, on_cluster)

@@ -17,11 +17,14 @@ from corpus.topics import (
     TOPIC_WORD_COLUMNS,
     UNIT_COLUMNS,
     TopicModel,
+    TopicResult,
+    auto_topics,
     choose_k,
     fit_topics,
     is_stable,
     npmi_coherence,
     topic_changes,
+    topic_docs,
     topic_prevalence,
     topic_stability,
     topic_units,
@@ -60,6 +63,24 @@ def themed() -> pd.DataFrame:
         other = names[(names.index(theme) + 1) % 3]
         bags.append(list(rng.choice(THEMES[theme], 7)) + [str(rng.choice(THEMES[other]))])
     return make_units(bags, eras)
+
+
+def frames_of(units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The tokens, paragraphs and docs frames whose topic units are ``units`` (every token a content word)."""
+    tokens = pd.DataFrame(
+        [(doc_id, para, pos, token, False)
+         for doc_id, para, bag in zip(units["doc_id"], units["para"], units["tokens"], strict=True)
+         for pos, token in enumerate(bag)],
+        columns=["doc_id", "para", "pos", "token", "is_stop"])
+    paragraphs = units[["doc_id", "para"]].assign(kind="body")
+    docs = (units[["doc_id", "year", "era"]].drop_duplicates("doc_id").rename(columns={"doc_id": "id"})
+            .iloc[::-1].reset_index(drop=True))  # out of year order: the result must not depend on it
+    return tokens, paragraphs, docs
+
+
+@pytest.fixture(scope="module")
+def themed_frames(themed):
+    return frames_of(themed)
 
 
 # --------------------------------------------------------------------------- units
@@ -282,6 +303,110 @@ def test_prevalence_errors(themed):
     assert only["era"].tolist() == ["2011"]
     with pytest.raises(CorpusError, match="at least two"):
         topic_changes(only)
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def test_frames_of_gives_back_the_units(themed, themed_frames):
+    pd.testing.assert_frame_equal(topic_units(*themed_frames), themed)
+
+
+def test_auto_topics_is_choose_k_then_fit(themed, themed_frames):
+    ks = range(2, 6)
+    result = auto_topics(*themed_frames, ks=ks)
+    assert isinstance(result, TopicResult)
+    curve = choose_k(themed, ks=ks)
+    k = int(curve.loc[curve["chosen"], "k"].item())
+    model = fit_topics(themed, k=k)
+    pd.testing.assert_frame_equal(result.coherence, curve)
+    assert result.k == result.model.k == k
+    pd.testing.assert_frame_equal(result.model.topic_words, model.topic_words)
+    assert np.array_equal(result.model.unit_topics, model.unit_topics)
+    assert result.model.labels == model.labels
+    pd.testing.assert_frame_equal(result.units, themed)
+    pd.testing.assert_frame_equal(result.stability, topic_stability(themed, k=k, subsample=0.8))
+    assert result.stable == is_stable(result.stability)
+    prevalence = topic_prevalence(model, themed, eras=["2006", "2011", "2023"])
+    pd.testing.assert_frame_equal(result.prevalence, prevalence)
+    assert result.prevalence["era"].tolist() == ["2006", "2011", "2023"]  # docs were given newest first
+    pd.testing.assert_frame_equal(result.changes, topic_changes(prevalence))
+    assert result.topic_words["label"].tolist() == [model.labels[t] for t in model.topic_words["topic"]]
+
+
+def test_auto_topics_fits_a_sample_and_measures_all(themed, themed_frames):
+    result = auto_topics(*themed_frames, k=3, max_units=12, stability=False)
+    sample = themed.sample(n=12, random_state=1).sort_index()
+    model = fit_topics(sample, k=3)
+    assert result.model.unit_keys == model.unit_keys
+    pd.testing.assert_frame_equal(result.model.topic_words, model.topic_words)
+    pd.testing.assert_frame_equal(result.units, themed)  # 18 speeches-worth is under the speech budget
+    pd.testing.assert_frame_equal(result.prevalence, topic_prevalence(model, themed))
+
+
+def test_auto_topics_given_k_and_no_stability(themed_frames):
+    result = auto_topics(*themed_frames, k=3, stability=False)
+    assert (result.k, result.coherence, result.stability, result.stable) == (3, None, None, None)
+    assert result.describe() == "topics: NMF over 18 paragraphs, k=3 (given)"
+    lda = auto_topics(*themed_frames, k=np.int64(3), model="lda", stability=False)
+    assert lda.describe() == "topics: LDA over 18 paragraphs, k=3 (given)"
+
+
+def test_auto_topics_describe(themed_frames):
+    result = auto_topics(*themed_frames, ks=range(2, 6))
+    best = result.coherence["coherence"].max()
+    worst = result.stability["similarity"].min()
+    verdict = "stable" if result.stable else "UNSTABLE across 80% subsamples: read the topics as exploratory"
+    assert result.describe() == (f"topics: NMF over 18 paragraphs, k={result.k} by NPMI coherence ({best:.3f}); "
+                                 f"stability {worst:.2f} ({verdict})")
+    assert result.stability["seed"].tolist() == [1, 2, 3, 4, 5]
+    seeded = auto_topics(*themed_frames, k=3, random_state=7)
+    assert seeded.stability["seed"].tolist() == [7, 8, 9, 10, 11]
+    assert seeded.model.random_state == 7
+
+
+def test_auto_topics_deterministic(themed_frames):
+    one, two = (auto_topics(*themed_frames, ks=range(2, 6)) for _ in range(2))
+    for name in ("coherence", "stability", "prevalence", "changes", "units"):
+        pd.testing.assert_frame_equal(getattr(one, name), getattr(two, name))
+    pd.testing.assert_frame_equal(one.model.topic_words, two.model.topic_words)
+    assert np.array_equal(one.model.unit_topics, two.model.unit_topics)
+    assert (one.k, one.stable, one.describe()) == (two.k, two.stable, two.describe())
+
+
+def test_auto_topics_one_era_has_no_changes(themed):
+    one_era = themed.assign(era="2006", year=2006, doc_id="d")
+    result = auto_topics(*frames_of(one_era), k=3, stability=False)
+    assert result.prevalence["era"].tolist() == ["2006"] and result.changes is None
+
+
+def test_auto_topics_errors(themed_frames):
+    few = make_units([["工会", "职工", "服务", "维权", "劳模"], ["改革", "发展", "创新", "质量", "产业"]],
+                     ["2006", "2011"])
+    with pytest.raises(CorpusError, match="no candidate k fits 2 paragraphs"):
+        auto_topics(*frames_of(few))
+    with pytest.raises(CorpusError, match="lower k"):
+        auto_topics(*frames_of(few), k=3)
+    tokens, paragraphs, docs = frames_of(few)
+    with pytest.raises(CorpusError, match="min_tokens"):
+        auto_topics(tokens, paragraphs, docs, min_tokens=6)
+    with pytest.raises(CorpusError, match="whole number or 'auto'"):
+        auto_topics(*themed_frames, k="5")
+    with pytest.raises(CorpusError, match="unknown topic model"):
+        auto_topics(*themed_frames, model="lsa")
+    with pytest.raises(CorpusError, match="era '2099' has no paragraphs"):
+        auto_topics(*themed_frames, k=3, stability=False, eras=["2006", "2099"])
+
+
+def test_topic_docs_samples_each_era():
+    docs = pd.DataFrame({"id": [f"s{i}" for i in range(70)], "era": ["2006"] * 60 + ["2011"] * 10})
+    assert topic_docs(docs, max_units=None) == docs["id"].tolist()
+    assert topic_docs(docs) == docs["id"].tolist()  # 3000 // (20 * 2) = 75 speeches per era: all of them
+    kept = topic_docs(docs, max_units=0)  # the floor: 50 speeches per era
+    assert len(kept) == 60 and kept == [d for d in docs["id"] if d in set(kept)]
+    assert sum(d in set(docs["id"][:60]) for d in kept) == 50
+    assert topic_docs(docs, max_units=0) == kept
+    assert topic_docs(docs, max_units=0, random_state=2) != kept
 
 
 # --------------------------------------------------------------------------- the shipped corpus

@@ -2,7 +2,7 @@
 
 The pipeline, one module per stage, each importing only those before it::
 
-    load -> clean -> segment -> features/keyness -> topics -> dating -> plots -> report
+    load -> clean -> lexicon -> segment -> features/keyness -> topics -> dating -> plots -> report
 
 >>> from corpus import load_docs, clean_docs
 >>> docs = clean_docs(load_docs("data"))     # doctest: +SKIP

@@ -45,7 +45,9 @@ _HAN_RE = re.compile(f"[{HAN}]")
 _CJK_CONTEXT = f"{HAN}\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u00b7{config.PLACEHOLDER}"
 
 _ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff\u00ad]")
-_FULLWIDTH_ALNUM = {cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)}
+_FULLWIDTH_ALNUM = {
+    cp: cp - 0xFEE0 for r in ((0xFF10, 0xFF19), (0xFF21, 0xFF3A), (0xFF41, 0xFF5A)) for cp in range(r[0], r[1] + 1)
+}
 _FULLWIDTH_ANY = re.compile("[\uff10-\uff19\uff21-\uff3a\uff41-\uff5a]")
 _FOLD = str.maketrans({",": "，", ":": "：", ";": "；", "!": "！", "?": "？", "(": "（", ")": "）"})
 _FOLD_RE = re.compile(f"(?<=[{_CJK_CONTEXT}])[,:;!?()]|[,:;!?()](?=[{_CJK_CONTEXT}])")
@@ -229,9 +231,19 @@ def _kind(paragraph: str, *, before_body: bool) -> str:
         return "heading"
     if _SALUTATION_RE.match(paragraph) and len(paragraph) <= 20 and paragraph[-1] in "：:！!，,":
         return "salutation"
-    if before_body and len(paragraph) <= 40 and not _SENTENCE_PUNCT.search(paragraph) and not paragraph.endswith(("：", ":")):
+    if (before_body and len(paragraph) <= 40 and not _SENTENCE_PUNCT.search(paragraph)
+            and not paragraph.endswith(("：", ":"))):
         return "title"
     return "body"
+
+
+def paragraphs_of(text_clean: str) -> list[str]:
+    """Paragraphs of a cleaned text: its non-empty lines, numbered from 0 in this order.
+
+    The one paragraph rule: :func:`split_paragraphs` and segmentation
+    (``para`` in the tokens frame) both number paragraphs with it.
+    """
+    return [p for p in text_clean.split("\n") if p]
 
 
 def split_paragraphs(docs: pd.DataFrame) -> pd.DataFrame:
@@ -248,9 +260,9 @@ def split_paragraphs(docs: pd.DataFrame) -> pd.DataFrame:
         The paragraphs frame described in the module docstring.
     """
     rows = []
-    for doc_id, text in zip(docs["id"], docs["text_clean"]):
+    for doc_id, text in zip(docs["id"], docs["text_clean"], strict=True):
         section, heading, before_body, closed = 0, "", True, False
-        for para, paragraph in enumerate(p for p in text.split("\n") if p):
+        for para, paragraph in enumerate(paragraphs_of(text)):
             kind = _kind(paragraph, before_body=before_body)
             if kind == "heading":
                 section, heading = section + 1, paragraph
@@ -260,6 +272,19 @@ def split_paragraphs(docs: pd.DataFrame) -> pd.DataFrame:
                 before_body = False
             rows.append((doc_id, section, heading, para, kind, paragraph, count_han(paragraph)))
     return pd.DataFrame(rows, columns=["doc_id", "section", "heading", "para", "kind", "text", "n_han"])
+
+
+def paragraph_counts(paragraphs: pd.DataFrame) -> pd.DataFrame:
+    """Per speech: ``n_paragraphs`` and ``n_sections`` (numbered headings 一、二、...), indexed by ``doc_id``.
+
+    Parameters
+    ----------
+    paragraphs : pandas.DataFrame
+        A paragraphs frame (:func:`split_paragraphs`).
+    """
+    is_heading = (paragraphs["kind"] == "heading").astype(int)
+    grouped = paragraphs.assign(_heading=is_heading).groupby("doc_id", sort=False)
+    return grouped.agg(n_paragraphs=("para", "size"), n_sections=("_heading", "sum"))
 
 
 def split_sections(docs: pd.DataFrame) -> pd.DataFrame:

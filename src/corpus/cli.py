@@ -1,6 +1,6 @@
 """The ``corpus`` command line.
 
-Every command takes ``--data DIR`` (default: the repository's ``data/``).
+Every command takes ``--data DIR`` (default: ``data/`` in the working directory).
 User-facing problems print one line ``error: ...`` on stderr and exit 1;
 ``--help`` works on every command.
 """
@@ -16,6 +16,8 @@ from pathlib import Path
 
 from . import config
 from .errors import CorpusError
+from .periods import ERA_SCHEMES
+from .segment import ENGINES
 
 
 def _pad(text: str, width: int) -> str:
@@ -30,29 +32,28 @@ def _add_data(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_by(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--by", choices=("year", "plan", "congress"), default="year",
+    parser.add_argument("--by", choices=ERA_SCHEMES, default="year",
                         help="eras: years, five-year plans (十二五) or party-congress periods (default: year)")
 
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=("auto", "jieba", "rjieba"), default="auto",
+    parser.add_argument("--engine", choices=ENGINES, default="auto",
                         help="segmenter: rjieba when installed (token-identical, faster), else jieba (default: auto)")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print one line per speech and every problem; exit 1 if there are errors."""
-    from .clean import clean_docs, split_paragraphs
+    from .clean import clean_docs, paragraph_counts, split_paragraphs
     from .load import Problem, inspect_corpus
 
     docs, problems = inspect_corpus(args.data)
     if len(docs):
         docs = clean_docs(docs)
-        paragraphs = split_paragraphs(docs)
-        counts = paragraphs.groupby("doc_id").agg(paras=("para", "size"), sections=("kind", lambda k: (k == "heading").sum()))
+        counts = paragraph_counts(split_paragraphs(docs))
         for doc in docs.itertuples(index=False):
             n = counts.loc[doc.id]
             print(f"{doc.id}  {doc.year}  {doc.encoding:<9}  {doc.n_chars:>6,} chars  "
-                  f"{n.paras:>3} paragraphs  {n.sections:>2} sections  {doc.title}")
+                  f"{n.n_paragraphs:>3} paragraphs  {n.n_sections:>2} sections  {doc.title}")
     if len(docs):
         from .dating import check_years, date_docs, era_markers_file, read_era_markers
 
@@ -104,15 +105,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _segmenter(args: argparse.Namespace):
-    from .segment import lexicon_file, make_segmenter, stopwords_file
+    from .lexicon import lexicon_file, stopwords_file
+    from .segment import make_segmenter
 
     return make_segmenter(lexicon=lexicon_file(args.data), stopwords=stopwords_file(args.data), engine=args.engine)
 
 
 def cmd_segment(args: argparse.Namespace) -> int:
     """Print the tokens of a text, a file (one output line per input line) or a speech (one line per paragraph)."""
-    from .clean import clean_text
-    from .segment import mark_stopwords, paragraphs_of, read_stopwords, stopwords_file
+    from .clean import clean_text, paragraphs_of
+    from .lexicon import mark_stopwords, read_stopwords, stopwords_file
 
     segmenter = _segmenter(args)
     stopwords = read_stopwords(stopwords_file(args.data))
@@ -125,13 +127,9 @@ def cmd_segment(args: argparse.Namespace) -> int:
             raise CorpusError(f"no speech with id {args.id!r} in {args.data}; `corpus validate` lists them")
         lines = paragraphs_of(clean_docs(docs[docs["id"] == args.id])["text_clean"].iloc[0])
     elif args.file is not None:
-        from .load import decode_bytes
+        from .load import read_text_file
 
-        try:
-            raw = args.file.read_bytes()
-        except OSError as err:
-            raise CorpusError(f"{args.file}: cannot read ({err.strerror})") from None
-        text, _ = decode_bytes(raw, name=str(args.file))
+        text = read_text_file(args.file).text
         lines = [clean_text(line) for line in text.splitlines()]
     elif args.text is not None:
         lines = [clean_text(args.text)]
@@ -141,9 +139,9 @@ def cmd_segment(args: argparse.Namespace) -> int:
         tokens = segmenter.cut(line)
         stop = mark_stopwords(tokens, stopwords) if tokens else []
         if args.stopwords == "hide":
-            tokens = [t for t, s in zip(tokens, stop) if not s]
+            tokens = [t for t, s in zip(tokens, stop, strict=True) if not s]
         elif args.stopwords == "mark":
-            tokens = [f"[{t}]" if s else t for t, s in zip(tokens, stop)]
+            tokens = [f"[{t}]" if s else t for t, s in zip(tokens, stop, strict=True)]
         print(" ".join(tokens))
     return 0
 
@@ -151,9 +149,8 @@ def cmd_segment(args: argparse.Namespace) -> int:
 def cmd_lexicon(args: argparse.Namespace) -> int:
     """Suggest new lexicon terms mined from the corpus, or audit the terms the lexicon has."""
     from .clean import clean_docs
-    from .lexicon import audit_lexicon, suggest_terms
+    from .lexicon import audit_lexicon, lexicon_file, read_lexicon, read_stopwords, stopwords_file, suggest_terms
     from .load import load_docs
-    from .segment import lexicon_file, read_lexicon, read_stopwords, stopwords_file
 
     docs = clean_docs(load_docs(args.data))
     segmenter = _segmenter(args)
@@ -219,7 +216,8 @@ def cmd_kwic(args: argparse.Namespace) -> int:
 
 
 def _tokens(args: argparse.Namespace, docs):
-    from .segment import read_stopwords, segment_docs, stopwords_file
+    from .lexicon import read_stopwords, stopwords_file
+    from .segment import segment_docs
 
     return segment_docs(docs, segmenter=_segmenter(args), stopwords=read_stopwords(stopwords_file(args.data)))
 
@@ -227,7 +225,7 @@ def _tokens(args: argparse.Namespace, docs):
 def cmd_keyness(args: argparse.Namespace) -> int:
     """Distinctive terms of an era against the rest or another era: G², p, log ratio, log-odds z, dispersion."""
     from .features import count_terms
-    from .keyness import keyness, keyness_by_era
+    from .keyness import keyness, keyness_by_era, top_keyness
 
     docs = _cleaned_docs(args)
     counts = count_terms(_tokens(args, docs), docs)
@@ -236,17 +234,14 @@ def cmd_keyness(args: argparse.Namespace) -> int:
     else:
         table = keyness(counts, target=args.target, reference=args.reference, min_count=args.min_count)
         table.insert(0, "era", args.target)
-    sort = "logodds_z" if args.measure == "logodds" else "g2"
-    table = table.sort_values(["era", sort, "term"], ascending=[True, False, True], kind="stable")
-    table = table.groupby("era", sort=False).head(args.top)
-    order = list(dict.fromkeys(counts["era"]))
-    table = table.sort_values("era", key=lambda era: era.map(order.index), kind="stable")
+    table = top_keyness(table, measure="logodds_z" if args.measure == "logodds" else "g2", top_n=args.top)
     if args.csv:
         table.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
         return 0
     reference = "the rest" if args.target is None or args.reference == "rest" else args.reference
     for era, rows in table.groupby("era", sort=False):
-        print(f"{era} vs {reference}  ({rows['total_target'].iloc[0]:,} vs {rows['total_reference'].iloc[0]:,} content tokens)")
+        print(f"{era} vs {reference}  "
+              f"({rows['total_target'].iloc[0]:,} vs {rows['total_reference'].iloc[0]:,} content tokens)")
         print(f"  {'term':<14}{'n':>5}{'n_ref':>7}{'G2':>9}{'p':>10}{'log2 ratio':>12}{'logodds z':>11}  docs")
         for row in rows.itertuples(index=False):
             print(f"  {_pad(row.term, 14)}{row.n_target:>5}{row.n_reference:>7}{row.g2:>9.2f}{row.p:>10.2g}"
@@ -257,54 +252,37 @@ def cmd_keyness(args: argparse.Namespace) -> int:
 def cmd_topics(args: argparse.Namespace) -> int:
     """Topics over paragraphs: top words, prevalence by era, coherence and stability. Same output every run."""
     from .clean import split_paragraphs
-    from .topics import (
-        choose_k,
-        fit_topics,
-        is_stable,
-        npmi_coherence,
-        topic_changes,
-        topic_prevalence,
-        topic_stability,
-        topic_units,
-    )
+    from .topics import auto_topics, npmi_coherence
 
-    docs = _cleaned_docs(args)
-    units = topic_units(_tokens(args, docs), split_paragraphs(docs), docs)
-    curve = None
-    if args.k == "auto":
-        curve = choose_k(units, model=args.model, max_units=config.TOPIC_SAMPLE)
-        k = int(curve.loc[curve["chosen"], "k"].iloc[0])
-    elif args.k.isdigit():
-        k = int(args.k)
-    else:
+    if args.k != "auto" and not (args.k.isascii() and args.k.isdigit()):
         raise CorpusError(f"--k must be a whole number or 'auto', not {args.k!r}")
-    model = fit_topics(units, k=k, model=args.model)
-    eras = list(dict.fromkeys(docs.sort_values("year", kind="stable")["era"]))
-    prevalence = topic_prevalence(model, units, by="era", eras=eras)
+    docs = _cleaned_docs(args)
+    result = auto_topics(_tokens(args, docs), split_paragraphs(docs), docs, model=args.model,
+                         k="auto" if args.k == "auto" else int(args.k), stability=not args.csv)
+    model, prevalence = result.model, result.prevalence
     if args.csv:
-        words = model.topic_words.assign(label=[model.labels[t] for t in model.topic_words["topic"]])
-        words.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
+        result.topic_words.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
         print()
         prevalence.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
         return 0
-    stability = topic_stability(units, k=k, model=args.model, subsample=0.8)
-    print(f"{args.model.upper()} topics over {len(units):,} paragraphs of {docs['id'].nunique()} speeches, k={k}"
-          + (f" (most coherent of {curve['k'].min()}–{curve['k'].max()})" if curve is not None else ""))
-    coherence = npmi_coherence(model.topic_words, units).set_index("topic")["coherence"]
-    for topic in range(k):
+    curve = result.coherence
+    print(f"{args.model.upper()} topics over {len(result.units):,} paragraphs of {docs['id'].nunique()} speeches, "
+          f"k={result.k}" + (f" (most coherent of {curve['k'].min()}–{curve['k'].max()})" if curve is not None else ""))
+    coherence = npmi_coherence(model.topic_words, result.units).set_index("topic")["coherence"]
+    for topic in range(result.k):
         words = model.topic_words.loc[model.topic_words["topic"] == topic, "term"].tolist()
         print(f"  {topic:>2}  NPMI {coherence[topic]:+.2f}  {' '.join(words)}")
     print("\nshare by era (weighted by paragraph length):")
     print("  " + "".join(_pad(str(era), 10) for era in prevalence["era"]) + "topic")
     for label in prevalence.columns[1:]:
         print("  " + "".join(f"{value:<10.1%}" for value in prevalence[label]) + label)
-    if len(eras) >= 2:
-        changes = topic_changes(prevalence)
-        rose, fell = changes.iloc[0], changes.iloc[-1]
-        print(f"\nrose most: {rose['label']} ({rose['change']:+.1%}); fell most: {fell['label']} ({fell['change']:+.1%})")
-    worst = stability["similarity"].min()
+    if result.changes is not None:
+        rose, fell = result.changes.iloc[0], result.changes.iloc[-1]
+        print(f"\nrose most: {rose['label']} ({rose['change']:+.1%}); "
+              f"fell most: {fell['label']} ({fell['change']:+.1%})")
+    worst = result.stability["similarity"].min()
     print(f"stability: {worst:.2f} worst best-match cosine over 5 seeds on 80% subsamples — "
-          + ("stable" if is_stable(stability) else "UNSTABLE: read these topics as exploratory, not as findings"))
+          + ("stable" if result.stable else "UNSTABLE: read these topics as exploratory, not as findings"))
     return 0
 
 
@@ -313,7 +291,7 @@ def cmd_date(args: argparse.Namespace) -> int:
     import json
 
     from .dating import date_text, era_markers_file, read_era_markers
-    from .load import decode_bytes, inspect_corpus
+    from .load import inspect_corpus, read_text_file
 
     markers = read_era_markers(era_markers_file(args.data))
     docs = None
@@ -321,27 +299,26 @@ def cmd_date(args: argparse.Namespace) -> int:
     for item in args.inputs:
         path = Path(item)
         if path.is_file():
-            try:
-                raw = path.read_bytes()
-            except OSError as err:
-                raise CorpusError(f"{item}: cannot read ({err.strerror})") from None
-            text, _ = decode_bytes(raw, name=item)
+            text = read_text_file(path, name=item).text
             label = None
         else:
             if docs is None:
                 docs, _ = inspect_corpus(args.data)
             match = docs[docs["id"] == item]
             if match.empty:
-                raise CorpusError(f"{item}: neither a file nor a speech id in {args.data}; `corpus validate` lists the ids")
+                raise CorpusError(f"{item}: neither a file nor a speech id in {args.data}; "
+                                  "`corpus validate` lists the ids")
             text = match["text"].iloc[0]
             label = int(match["year"].iloc[0])
         estimate = date_text(text, markers=markers)
         results.append({"input": item, **estimate.to_dict()})
         if not args.json:
-            known = "" if label is None else (f"; metadata year {label} is " + ("inside" if label in estimate else "OUTSIDE"))
+            known = "" if label is None else (
+                f"; metadata year {label} is " + ("inside" if label in estimate else "OUTSIDE"))
             print(f"{item}: {estimate.describe()}{known}")
             for e in estimate.evidence:
-                print(f"  {_pad(e['marker'], 30)}×{e['count']:<3} {e['first']}–{e['last']}  {e['kind']:<9} {e['effect']}")
+                print(f"  {_pad(e['marker'], 30)}×{e['count']:<3} {e['first']}–{e['last']}  "
+                      f"{e['kind']:<9} {e['effect']}")
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
     return 0
@@ -357,7 +334,8 @@ def cmd_add(args: argparse.Namespace) -> int:
                                force=args.force)
         print(f"added {added.id}: {added.title} ({added.year}) from {file} "
               f"[{added.encoding}, {added.n_chars:,} chars] as {added.path}")
-        print(f"  dating: {'its words point to ' + added.estimate.describe() if added.estimate.low else 'no era markers'}")
+        dating = "its words point to " + added.estimate.describe() if added.estimate.low else "no era markers"
+        print(f"  dating: {dating}")
         if added.warning:
             print(f"warning: {added.warning}")
     print("next: `corpus validate`, then `corpus report` (only new speeches are segmented)")
@@ -448,8 +426,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("topics", help="topic models over paragraphs, and their share by era",
                        description=cmd_topics.__doc__, epilog="example: corpus topics --k auto --model nmf --by plan")
-    p.add_argument("--k", default="auto", metavar="N|auto", help="number of topics, or auto: the most coherent (default)")
-    p.add_argument("--model", choices=("nmf", "lda"), default="nmf", help="NMF on TF-IDF (default) or LDA on counts")
+    p.add_argument("--k", default="auto", metavar="N|auto",
+                   help="number of topics, or auto: the most coherent (default)")
+    p.add_argument("--model", choices=config.TOPIC_MODELS, default="nmf",
+                   help="NMF on TF-IDF (default) or LDA on counts")
     p.add_argument("--csv", action="store_true", help="topic words, a blank line, then prevalence by era, as CSV")
     _add_by(p)
     _add_engine(p)
@@ -457,7 +437,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_topics)
 
     p = sub.add_parser("date", help="estimate when a speech was given, from its era markers",
-                       description=cmd_date.__doc__, epilog="example: corpus date 000 data/002_592489f94325e6aa.txt --json")
+                       description=cmd_date.__doc__,
+                       epilog="example: corpus date 000 data/002_592489f94325e6aa.txt --json")
     p.add_argument("inputs", nargs="+", metavar="ID|FILE", help="speech ids of the data folder, or text files")
     p.add_argument("--json", action="store_true",
                    help='print a JSON list: {"input", "low", "high", "best", "evidence": [...]} per input')
@@ -467,7 +448,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("add", help="add transcripts to the data folder (checked, copied, recorded)",
                        description=cmd_add.__doc__,
                        epilog="example: corpus add ~/Downloads/讲话.txt --year 2023 --place 某县 --source https://…")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help="transcript files (UTF-8, GBK/GB18030, UTF-16 with BOM)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
+                   help="transcript files (UTF-8, GBK/GB18030, UTF-16 with BOM)")
     p.add_argument("--year", required=True, help="four-digit year of the speech")
     p.add_argument("--title", help="title (default: the first line when it is a title, else the file name)")
     p.add_argument("--place", default="", help="county or city")

@@ -2,25 +2,63 @@
 
 Every function that touches the file system takes its directory as a keyword
 argument whose default comes from here, so tests and users can point it
-elsewhere (``--data DIR`` on the command line). Nothing here does I/O.
+elsewhere (``--data DIR`` on the command line). Nothing here does I/O, and
+settings that come from the environment are read when they are used, not
+when this module is imported.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import importlib.metadata
+import importlib.resources
 import os
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
-# src/corpus/config.py -> parents[2] is the repository root.
-ROOT = Path(__file__).resolve().parents[2]
-DATA_DIR = ROOT / "data"
-FIGURES_DIR = ROOT / "figures"
+# Relative to the working directory, as a command-line user expects (`corpus report` in a project folder).
+DATA_DIR = Path("data")
+FIGURES_DIR = Path("figures")
 METADATA_FILE = "metadata.csv"
-LEXICON_FILE = DATA_DIR / "lexicon" / "lexicon.tsv"
-STOPWORDS_FILE = DATA_DIR / "lexicon" / "stopwords.txt"
-ERA_MARKERS_FILE = DATA_DIR / "lexicon" / "era_markers.csv"
-# Segmentation cache; keyed by content, so several data folders can share it.
-CACHE_DIR = Path(os.environ.get("CORPUS_CACHE_DIR", ROOT / ".cache"))
+# The default lexicon, stopwords and era markers ship inside the package (src/corpus/resources/);
+# a data folder's own lexicon/<name> overrides them (see corpus.files.data_resource).
+RESOURCE_DIR = "lexicon"
+LEXICON_FILE = "lexicon.tsv"
+STOPWORDS_FILE = "stopwords.txt"
+ERA_MARKERS_FILE = "era_markers.csv"
+RESOURCES = (LEXICON_FILE, STOPWORDS_FILE, ERA_MARKERS_FILE)
+
+
+def resource(name: str) -> Traversable:
+    """A file shipped with the package (``lexicon.tsv``, ``stopwords.txt``, ``era_markers.csv``).
+
+    Read through :mod:`importlib.resources`, so it is found however the
+    package was installed (editable, wheel, zip).
+    """
+    return importlib.resources.files("corpus") / "resources" / name
+
+
+def cache_dir() -> Path:
+    """Where segmentation is cached: ``$CORPUS_CACHE_DIR``, else the user's cache folder.
+
+    Read on every call, so a notebook or a test can set the variable at any
+    time. The cache is keyed by content, so several data folders share it.
+    An empty variable counts as unset (it would otherwise mean the working directory).
+    """
+    chosen = os.environ.get("CORPUS_CACHE_DIR", "").strip()
+    if chosen:
+        return Path(chosen).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
+    return Path(base) / "corpus"
+
+
+def package_version(package: str) -> str:
+    """The installed version of ``package``, or ``"missing"``."""
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "missing"
+
 
 SEED = 1
 
@@ -51,6 +89,9 @@ PLACEHOLDER = "\u25a1"
 
 # The report's word shift compares these eras when the data have them (else the first and last era).
 WORD_SHIFT_ERAS = ("2011", "2023")
+
+# Topic models: NMF on TF-IDF, LDA on counts (here so that the command line lists them without loading sklearn).
+TOPIC_MODELS = ("nmf", "lda")
 
 # Topic models fit at most this many paragraphs (a seeded sample), so the report stays quick at scale.
 TOPIC_SAMPLE = 3000

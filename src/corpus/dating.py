@@ -2,7 +2,7 @@
 
 Chinese political speeches carry their date in their vocabulary: five-year
 plans, party congresses, leaders' theories, campaigns, events. The era-marker
-table (``data/lexicon/era_markers.csv``: ``marker, pattern, first, last,
+table (``era_markers.csv``, shipped in ``corpus/resources/``: ``marker, pattern, first, last,
 kind, note``) gives, for each marker, the years in which it is used as a
 current term. :func:`date_text` scores every candidate year against the
 markers a text contains:
@@ -28,10 +28,12 @@ turns disagreements with the metadata into warnings.
 
 from __future__ import annotations
 
+import io
 import re
 import re._constants as _constants
 import re._parser as _parser
 from dataclasses import asdict, dataclass, field
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -83,12 +85,12 @@ class DateEstimate:
         return f"{span} (best {self.best})"
 
 
-def era_markers_file(data_dir: str | Path | None = None) -> Path:
+def era_markers_file(data_dir: str | Path | None = None) -> Path | Traversable:
     """The era-marker table of a data folder (``DIR/lexicon/era_markers.csv``), else the shipped one."""
     return data_resource(data_dir, config.ERA_MARKERS_FILE)
 
 
-def read_era_markers(path: str | Path | None = None) -> pd.DataFrame:
+def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFrame:
     """Read and check the era-marker table.
 
     Returns
@@ -103,19 +105,21 @@ def read_era_markers(path: str | Path | None = None) -> pd.DataFrame:
         Naming the line, for a missing column, a bad year, first > last, an
         unknown kind, an invalid pattern or a duplicate marker.
     """
-    path = Path(path) if path is not None else config.ERA_MARKERS_FILE
+    path = config.resource(config.ERA_MARKERS_FILE) if path is None else Path(path) if isinstance(path, str) else path
     try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        table = pd.read_csv(io.BytesIO(path.read_bytes()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise CorpusError(f"{path}: cannot read ({str(err).splitlines()[0]})") from None
     missing = [c for c in ("marker", "pattern", "first", "last", "kind") if c not in table]
     if missing:
-        raise CorpusError(f"{path}: missing column {', '.join(missing)}; the header is marker,pattern,first,last,kind,note")
+        raise CorpusError(f"{path}: missing column {', '.join(missing)}; "
+                          "the header is marker,pattern,first,last,kind,note")
     regexes = []
-    for line, row in zip(range(2, len(table) + 2), table.itertuples(index=False)):
+    for line, row in enumerate(table.itertuples(index=False), start=2):
         where = f"{path} line {line}"
         if not (re.fullmatch(r"\d{4}", row.first) and re.fullmatch(r"\d{4}", row.last)) or row.first > row.last:
-            raise CorpusError(f"{where}: first/last must be four-digit years with first <= last (got {row.first}, {row.last})")
+            raise CorpusError(f"{where}: first/last must be four-digit years with first <= last "
+                              f"(got {row.first}, {row.last})")
         if row.kind not in MARKER_KINDS:
             raise CorpusError(f"{where}: kind {row.kind!r} is not one of {', '.join(MARKER_KINDS)}")
         try:
@@ -170,7 +174,7 @@ class Found(NamedTuple):
 def _table(markers: pd.DataFrame) -> list[tuple]:
     """The marker table as plain tuples, once per call: iterating a frame per speech is slow."""
     columns = ("marker", "kind", "first", "last", "regex", "triggers")
-    return list(zip(*(markers[c].tolist() if c in markers else [None] * len(markers) for c in columns)))
+    return list(zip(*(markers[c].tolist() if c in markers else [None] * len(markers) for c in columns), strict=True))
 
 
 def _find(text: str, table: list[tuple]) -> list[Found]:
@@ -274,7 +278,7 @@ def date_text(
     evidence = [
         {"marker": r.marker, "kind": r.kind, "count": int(r.count), "first": int(r.first), "last": int(r.last),
          "effect": _effect(r, contribution, years, low, high)}
-        for r, contribution in zip(found, contributions)
+        for r, contribution in zip(found, contributions, strict=True)
     ]
     return DateEstimate(low, high, best, evidence)
 
@@ -295,7 +299,8 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None) -> pd.
         basis = getattr(doc, "year_basis", "") or ""
         rows.append((doc.id, int(doc.year), basis, estimate.low, estimate.high, estimate.best,
                      estimate.low is None or int(doc.year) in estimate, len(estimate.evidence), estimate.evidence))
-    return pd.DataFrame(rows, columns=["id", "year", "year_basis", "low", "high", "best", "inside", "n_markers", "evidence"])
+    return pd.DataFrame(rows, columns=["id", "year", "year_basis", "low", "high", "best", "inside", "n_markers",
+                                       "evidence"])
 
 
 def check_years(dated: pd.DataFrame, *, shown: int = 3) -> list[str]:
@@ -306,5 +311,6 @@ def check_years(dated: pd.DataFrame, *, shown: int = 3) -> list[str]:
         limiting = sorted(row.evidence, key=lambda e: (not e["effect"].startswith(("sets", "weighs")), -e["count"]))
         named = ", ".join(f"{e['marker']} ×{e['count']} ({e['first']}–{e['last']})" for e in limiting[:shown])
         span = f"{row.low}–{row.high}" if row.low != row.high else str(row.low)
-        warnings.append(f"{row.id}: year {row.year}{basis} is outside {span}, the years its own words point to: {named}")
+        warnings.append(f"{row.id}: year {row.year}{basis} is outside {span}, "
+                        f"the years its own words point to: {named}")
     return warnings

@@ -6,6 +6,7 @@ wraps it in ipywidgets for JupyterLab.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 
@@ -51,28 +52,71 @@ def explore_terms(docs: pd.DataFrame, query: str, *, by="year", width: int = 15,
 
 
 def term_explorer(docs: pd.DataFrame, *, value: str = "十二五, 高质量(追赶)?发展", by="year"):
-    """An ipywidgets box: a text field, the trajectory figure and the KWIC lines."""
+    """An ipywidgets box: a text field, then the trajectory figure and the KWIC lines of its terms.
+
+    The figure, the lines or an ``error: ...`` message are written into the
+    box's :class:`ipywidgets.Output` as notebook outputs (``output.outputs``),
+    not printed inside a ``with output:`` block, so they show the same in
+    JupyterLab and can be read without a kernel.
+
+    Parameters
+    ----------
+    docs : pandas.DataFrame
+        Cleaned speeches (:func:`corpus.clean_docs`).
+    value : str
+        The query shown first.
+    by : str
+        Grouping of the trajectories, as in :func:`explore_terms`.
+
+    Returns
+    -------
+    ipywidgets.VBox
+        Its children: the text field and the output.
+    """
     import ipywidgets as widgets
-    from IPython.display import display
 
     field = widgets.Text(value=value, description="提法", continuous_update=False,
                          layout=widgets.Layout(width="60%"))
     output = widgets.Output()
 
     def show(_=None):
-        output.clear_output(wait=True)
-        with output:
-            try:
-                result = explore_terms(docs, field.value, by=by)
-            except CorpusError as err:
-                print(f"error: {err}")
-                return
-            axes = plot_trajectories(result.trajectories, speeches=result.speeches, ncols=min(3, len(result.terms)))
-            figure = axes.ravel()[0].figure
-            display(figure)
-            plt.close(figure)
-            display(result.lines[["term", "doc_id", "year", "left", "match", "right"]])
+        try:
+            result = explore_terms(docs, field.value, by=by)
+        except CorpusError as err:
+            output.outputs = (_stream(f"error: {err}\n"),)
+            return
+        display = plot_trajectories(result.trajectories, speeches=result.speeches, ncols=min(3, len(result.terms)))
+        image = _figure_png(display.figure_)
+        plt.close(display.figure_)
+        lines = result.lines[["term", "doc_id", "year", "left", "match", "right"]]
+        # One assignment: the old output is replaced at once, without a blank flash in between.
+        output.outputs = (_display_data(image), _display_data(lines))
 
     field.observe(show, names="value")
     show()
     return widgets.VBox([field, output])
+
+
+def _stream(text: str) -> dict:
+    return {"output_type": "stream", "name": "stdout", "text": text}
+
+
+def _display_data(obj) -> dict:
+    """A notebook ``display_data`` output for ``obj``, formatted as IPython's ``display`` would."""
+    from IPython import get_ipython
+    from IPython.core.formatters import DisplayFormatter
+
+    shell = get_ipython()
+    # Outside a kernel a bare formatter: InteractiveShell.instance() would replace sys.modules["__main__"].
+    formatter = shell.display_formatter if shell is not None else DisplayFormatter()
+    data, metadata = formatter.format(obj)
+    return {"output_type": "display_data", "data": data, "metadata": metadata}
+
+
+def _figure_png(figure):
+    """The figure as a PNG image at screen resolution, whatever matplotlib backend the notebook uses."""
+    from IPython.display import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=figure.dpi, bbox_inches="tight")
+    return Image(data=buffer.getvalue(), format="png")

@@ -11,6 +11,8 @@ Frames out:
 - :func:`term_trajectories` -> one row per (era, term): ``era, term, count,
   per10k, docs, n_docs, n_chars, ci_low, ci_high, year``.
 - :func:`era_tfidf` -> one row per (era, term): ``era, term, tfidf, count, rank``.
+- :func:`documents_table` -> one row per speech, without its texts: metadata,
+  sizes, ``n_paragraphs, n_sections, n_tokens, n_content, n_lexicon``.
 - :func:`doc_similarity` -> a square frame of cosine similarities, speeches in year order;
   :func:`era_similarity` -> the same between eras (mean over pairs of speeches), linear in size.
 """
@@ -29,9 +31,10 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from . import config
+from .arrays import encode_strings
+from .clean import paragraph_counts
 from .errors import CorpusError
-from .periods import era_span
-from .segment import encode_strings
+from .periods import era_span, ordered_eras
 
 # Variants that should be counted together. Keys are display names.
 FAMILIES: dict[str, str] = {
@@ -160,10 +163,6 @@ def content_tokens(tokens: pd.DataFrame) -> pd.DataFrame:
     return tokens[~tokens["is_stop"]]
 
 
-def _ordered_eras(docs: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(docs.sort_values("year", kind="stable")["era"]))
-
-
 def count_terms(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """The counts frame: raw counts of content tokens per (era, term), with dispersion.
 
@@ -171,7 +170,7 @@ def count_terms(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     count, descending.
     """
     grouped = _grouped_counts(tokens, docs, by="era").rename(columns={"token": "term"})
-    grouped["_era"] = grouped["era"].map({e: i for i, e in enumerate(_ordered_eras(docs))})
+    grouped["_era"] = grouped["era"].map({e: i for i, e in enumerate(ordered_eras(docs))})
     grouped = grouped.sort_values(["_era", "count", "term"], ascending=[True, False, True], kind="stable")
     return grouped[["era", "term", "count", "docs"]].reset_index(drop=True)
 
@@ -208,14 +207,15 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[list[str], pa.Array, np.ndarray,
         doc, term = doc[by_doc], term[by_doc]
     cuts = [0, *np.searchsorted(doc, doc[config.SLICE_TOKENS::config.SLICE_TOKENS], side="left"), len(doc)]
     parts = []
-    for lo, hi in zip(cuts[:-1], cuts[1:]):  # cut where a speech begins: a pair never spans two slices
+    for lo, hi in zip(cuts[:-1], cuts[1:], strict=True):  # cut where a speech begins: a pair never spans two slices
         if hi > lo:
             pairs, count = np.unique(doc[lo:hi].astype(np.int64) * len(vocabulary) + term[lo:hi], return_counts=True)
             parts.append((pairs, count))
     pairs = np.concatenate([p for p, _ in parts]) if parts else np.zeros(0, np.int64)
     count = np.concatenate([c for _, c in parts]) if parts else np.zeros(0, np.int64)
     size = max(len(vocabulary), 1)
-    return ids, vocabulary.take(pa.array(order)), (pairs // size).astype(np.int32), (pairs % size).astype(np.int32), count
+    return (ids, vocabulary.take(pa.array(order)), (pairs // size).astype(np.int32), (pairs % size).astype(np.int32),
+            count)
 
 
 def _grouped_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.DataFrame:
@@ -225,12 +225,13 @@ def _grouped_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.
     """
     ids, vocabulary, doc, term, count = _pair_counts(tokens)
     if by == "era":
-        era_of = dict(zip(docs["id"], docs["era"]))
+        era_of = dict(zip(docs["id"], docs["era"], strict=True))
         names = list(dict.fromkeys(era_of[d] for d in ids))
         era_code = np.array([names.index(era_of[d]) for d in ids], dtype=np.int64)
         keys, inverse = np.unique(era_code[doc] * max(len(vocabulary), 1) + term, return_inverse=True)
         group, term = keys // max(len(vocabulary), 1), keys % max(len(vocabulary), 1)
-        count, n_docs = np.bincount(inverse, weights=count, minlength=len(keys)), np.bincount(inverse, minlength=len(keys))
+        count, n_docs = (np.bincount(inverse, weights=count, minlength=len(keys)),
+                         np.bincount(inverse, minlength=len(keys)))
     else:
         names, group, n_docs = ids, doc, np.ones(len(doc), dtype=np.int64)
     token = vocabulary.take(pa.array(term)).to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
@@ -260,7 +261,7 @@ def era_tfidf(tokens: pd.DataFrame, docs: pd.DataFrame, *, top_n: int = 15) -> p
         ``era, term, tfidf, count, rank``; the ``top_n`` terms of each era.
     """
     counts = count_terms(tokens, docs)
-    eras = [era for era in _ordered_eras(docs) if era in set(counts["era"])]
+    eras = [era for era in ordered_eras(docs) if era in set(counts["era"])]
     matrix, vocabulary = _matrix(counts["era"], counts["term"], counts["count"], eras)
     weights = TfidfTransformer(sublinear_tf=True).fit_transform(matrix)
     rows = []
@@ -317,8 +318,8 @@ def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
         Square, indexed and labelled by era in time order.
     """
     ids, weights = _doc_vectors(tokens)
-    eras = _ordered_eras(docs)
-    era_of = pd.Series(dict(zip(docs["id"], docs["era"]))).reindex(ids).to_numpy()
+    eras = ordered_eras(docs)
+    era_of = pd.Series(dict(zip(docs["id"], docs["era"], strict=True))).reindex(ids).to_numpy()
     means, sizes = [], []
     for era in eras:
         rows = weights[np.flatnonzero(era_of == era)]
@@ -329,3 +330,33 @@ def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     for i, n in enumerate(sizes):  # drop the n self-pairs (cosine 1) from the within-era mean
         table[i, i] = (table[i, i] * n * n - n) / (n * (n - 1)) if n > 1 else np.nan
     return pd.DataFrame(table, index=eras, columns=eras)
+
+
+def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.DataFrame, *, terms=()) -> pd.DataFrame:
+    """One row per speech without the texts: metadata, sizes, encoding, checksum.
+
+    ``n_sections`` counts the numbered headings (一、二、...); ``n_tokens``
+    all tokens, ``n_content`` those that are not stopwords, ``n_lexicon``
+    those that are lexicon terms.
+
+    Parameters
+    ----------
+    docs : pandas.DataFrame
+        The docs frame (texts, if present, are left out of the result).
+    paragraphs : pandas.DataFrame
+        Its paragraphs frame (:func:`corpus.clean.split_paragraphs`).
+    tokens : pandas.DataFrame
+        Its tokens frame (:func:`corpus.segment.segment_docs`).
+    terms : iterable of str
+        The lexicon's terms, for ``n_lexicon``.
+    """
+    per_doc = paragraph_counts(paragraphs)
+    by_doc = tokens["doc_id"]
+    per_doc = per_doc.join(pd.DataFrame({
+        "n_tokens": by_doc.groupby(by_doc).size(),
+        "n_content": (~tokens["is_stop"]).groupby(by_doc).sum(),
+        "n_lexicon": tokens["token"].isin(set(terms)).groupby(by_doc).sum(),
+    }))
+    return docs.drop(columns=["text", "text_clean"], errors="ignore").merge(
+        per_doc, left_on="id", right_index=True, how="left"
+    )

@@ -8,9 +8,17 @@ from __future__ import annotations
 
 import os
 import uuid
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
+
+from . import config
+
+# Ten significant digits: more than any reader needs, and it hides the last-bit differences between CPUs
+# (numpy's and OpenBLAS's SIMD kernels differ by ~1e-14 between AVX2 and AVX-512 machines), so the same data
+# gives the same CSV bytes on any machine.
+CSV_FLOAT_FORMAT = "%.10g"
 
 
 def temp_path(path: Path) -> Path:
@@ -29,21 +37,29 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as UTF-8 CSV (LF line ends, no index) atomically; return ``path``."""
+    """Write ``frame`` as UTF-8 CSV (LF line ends, no index, floats to 10 digits) atomically; return ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path)
     try:
-        frame.to_csv(tmp, index=False, lineterminator="\n")
+        frame.to_csv(tmp, index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
 
 
-def data_resource(data_dir: str | Path | None, default: Path) -> Path:
-    """A data folder's own copy of a resource (``DIR/lexicon/<name>``) if it has one, else ``default``."""
+def data_resource(data_dir: str | Path | None, name: str) -> Path | Traversable:
+    """A data folder's own copy of a resource (``DIR/lexicon/<name>``) if it has one, else the shipped one.
+
+    Parameters
+    ----------
+    data_dir : path or None
+        The data folder; None gives the shipped resource.
+    name : str
+        ``lexicon.tsv``, ``stopwords.txt`` or ``era_markers.csv``.
+    """
     if data_dir is not None:
-        own = Path(data_dir) / default.parent.name / default.name
+        own = Path(data_dir) / config.RESOURCE_DIR / name
         if own.is_file():
             return own
-    return default
+    return config.resource(name)

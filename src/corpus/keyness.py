@@ -184,6 +184,42 @@ def keyness_by_era(
     return joined.loc[:, ["era", *KEYNESS_COLUMNS]]
 
 
+def top_keyness(table: pd.DataFrame, *, measure: str = "g2", top_n: int = 15) -> pd.DataFrame:
+    """The ``top_n`` strongest terms of each era, by ``measure``; eras in their order in ``table``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`keyness_by_era`, or of :func:`keyness` with an ``era`` column.
+    measure : {"g2", "logodds_z"}
+        Ranking column, highest first; ties by term.
+    top_n : int
+        Rows kept per era.
+    """
+    if measure not in ("g2", "logodds_z"):
+        raise CorpusError(f"measure must be g2 or logodds_z, not {measure!r}")
+    _check_top_n(top_n)
+    order = {era: i for i, era in enumerate(dict.fromkeys(table["era"]))}
+    ranked = table.assign(_era=table["era"].map(order)).sort_values(
+        ["_era", measure, "term"], ascending=[True, False, True], kind="stable")
+    return ranked.groupby("_era", sort=False).head(top_n).drop(columns="_era").reset_index(drop=True)
+
+
+def comparison_eras(eras: list[str], *, wanted: tuple[str, str] | None = None) -> tuple[str, str]:
+    """The two eras a word shift compares: ``wanted`` when both are present, else the first and the last.
+
+    Examples
+    --------
+    >>> comparison_eras(["2006", "2011", "2023"], wanted=("2011", "2023"))
+    ('2011', '2023')
+    >>> comparison_eras(["十一五", "十二五"], wanted=("2011", "2023"))
+    ('十一五', '十二五')
+    """
+    if wanted is not None and all(era in eras for era in wanted):
+        return wanted
+    return eras[0], eras[-1]
+
+
 def word_shift(
     counts: pd.DataFrame,
     *,

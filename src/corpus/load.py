@@ -35,6 +35,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -63,7 +64,7 @@ _BOMS = (
 # Control characters that never occur in a text file (C0 except tab, LF, FF,
 # CR; DEL; C1). Their presence means we decoded binary data.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
-_CHINESE_DIGITS = dict(zip("〇零一二三四五六七八九", "00123456789"))
+_CHINESE_DIGITS = dict(zip("〇零一二三四五六七八九", "00123456789", strict=True))
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,8 @@ def decode_bytes(raw: bytes, *, name: str = "<bytes>") -> tuple[str, str]:
             try:
                 text, encoding = raw.decode(codec), codec
             except UnicodeDecodeError:
-                raise CorpusError(f"{name}: starts with a {codec} byte-order mark but is not valid {codec}; re-save it as UTF-8") from None
+                raise CorpusError(f"{name}: starts with a {codec} byte-order mark but is not valid {codec}; "
+                                  "re-save it as UTF-8") from None
             text = text.lstrip("\ufeff")
             break
     if text is None:
@@ -141,6 +143,37 @@ def decode_bytes(raw: bytes, *, name: str = "<bytes>") -> tuple[str, str]:
     if not text.strip(" \t\r\n\f\v\u3000\u200b\ufeff"):
         raise CorpusError(f"{name}: contains only whitespace; put the transcript text in it or remove it")
     return text, encoding
+
+
+class TextFile(NamedTuple):
+    """A text file as read: its decoded ``text``, the ``encoding`` found and the ``raw`` bytes."""
+
+    text: str
+    encoding: str
+    raw: bytes
+
+
+def read_text_file(path: str | Path, *, name: str | None = None) -> TextFile:
+    """Read a file and decode it strictly (see :func:`decode_bytes`).
+
+    Parameters
+    ----------
+    path : path
+        The file.
+    name : str, optional
+        How error messages name it (default: the path).
+
+    Raises
+    ------
+    CorpusError
+        When the file cannot be read, or is empty, binary or in another encoding.
+    """
+    name = str(path) if name is None else name
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise CorpusError(f"{name}: cannot read ({err.strerror or err})") from None
+    return TextFile(*decode_bytes(raw, name=name), raw)
 
 
 def _private_use_share(text: str) -> float:
@@ -189,21 +222,33 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
     path = data_dir / config.METADATA_FILE
     shown = _shown(path)
     if not data_dir.is_dir():
-        return None, set(), [Problem("error", f"{_shown(data_dir)}: no such data folder; pass --data DIR or create it with `corpus add`")]
+        return None, set(), [Problem(
+            "error",
+            f"{_shown(data_dir)}: no such data folder; pass --data DIR or create it with `corpus add`",
+        )]
     if not path.is_file():
-        return None, set(), [Problem("error", f"{shown}: not found; a data folder needs a metadata.csv (see data/README.md)")]
+        return None, set(), [Problem(
+            "error",
+            f"{shown}: not found; a data folder needs a metadata.csv (see data/README.md)",
+        )]
     try:
-        text, _ = decode_bytes(path.read_bytes(), name=shown)
+        text = read_text_file(path, name=shown).text
     except CorpusError as err:
         return None, set(), [Problem("error", str(err))]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as err:
-        return None, set(), [Problem("error", f"{shown} line {reader.line_num}: malformed CSV ({err}); check the quotes on that line")]
+        return None, set(), [Problem(
+            "error",
+            f"{shown} line {reader.line_num}: malformed CSV ({err}); check the quotes on that line",
+        )]
     rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
     if not rows:
-        return None, set(), [Problem("error", f"{shown}: has no header; the first line must be {','.join(config.REQUIRED_COLUMNS)}")]
+        return None, set(), [Problem(
+            "error",
+            f"{shown}: has no header; the first line must be {','.join(config.REQUIRED_COLUMNS)}",
+        )]
     header = [cell.strip() for cell in rows[0][1]]
     missing = [col for col in config.REQUIRED_COLUMNS if col not in header]
     if missing:
@@ -214,7 +259,10 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
         )]
     duplicated = sorted({col for col in header if header.count(col) > 1})
     if duplicated:
-        return None, set(), [Problem("error", f"{shown}: column {duplicated[0]!r} appears twice in the header; keep one")]
+        return None, set(), [Problem(
+            "error",
+            f"{shown}: column {duplicated[0]!r} appears twice in the header; keep one",
+        )]
     problems: list[Problem] = []
     records = []
     for line, row in rows[1:]:
@@ -225,7 +273,7 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
                 "quote values that contain commas",
             ))
             continue
-        records.append({"line": line, **{col: cell.strip() for col, cell in zip(header, row)}})
+        records.append({"line": line, **{col: cell.strip() for col, cell in zip(header, row, strict=True)}})
     frame = pd.DataFrame(records, columns=["line", *header], dtype=object)
     for col in config.OPTIONAL_COLUMNS:
         if col not in frame:
@@ -243,9 +291,11 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
         elif not row.file:
             problem = f"{where}: empty file for id {row.id!r}; name the transcript file"
         elif Path(row.file).is_absolute() or ".." in Path(row.file).parts:
-            problem = f"{where}: file {row.file!r} is outside the data folder; give a path relative to {_shown(data_dir)}"
+            problem = (f"{where}: file {row.file!r} is outside the data folder; "
+                       f"give a path relative to {_shown(data_dir)}")
         elif row.file in seen_files:
-            problem = f"{where}: file {row.file!r} is listed twice (also on line {seen_files[row.file]}); list each transcript once"
+            problem = (f"{where}: file {row.file!r} is listed twice (also on line {seen_files[row.file]}); "
+                       "list each transcript once")
         elif row.year_basis and row.year_basis not in config.YEAR_BASES:
             problem = f"{where}: year_basis {row.year_basis!r} is not one of {', '.join(config.YEAR_BASES)}"
         else:
@@ -288,12 +338,12 @@ def inspect_corpus(
         if not path.is_file():
             problems.append(Problem(
                 "error",
-                f"{where}: file not found; put the transcript there or fix line {row['line']} of {config.METADATA_FILE}",
+                f"{where}: file not found; put the transcript there "
+                f"or fix line {row['line']} of {config.METADATA_FILE}",
             ))
             continue
-        raw = path.read_bytes()
         try:
-            text, encoding = decode_bytes(raw, name=where)
+            text, encoding, raw = read_text_file(path, name=where)
         except CorpusError as err:
             problems.append(Problem("error", str(err)))
             continue
@@ -319,11 +369,15 @@ def inspect_corpus(
         if path.is_file() and path.suffix.lower() == ".txt" and path.name not in named:
             problems.append(Problem(
                 "error",
-                f"{_shown(path)}: transcript without a metadata row; add it with `corpus add` or a row in {config.METADATA_FILE}",
+                f"{_shown(path)}: transcript without a metadata row; "
+                f"add it with `corpus add` or a row in {config.METADATA_FILE}",
             ))
     if not rows:
         if not any(p.level == "error" for p in problems):
-            problems.append(Problem("error", f"{_shown(data_dir / config.METADATA_FILE)}: lists no transcripts; add one with `corpus add`"))
+            problems.append(Problem(
+                "error",
+                f"{_shown(data_dir / config.METADATA_FILE)}: lists no transcripts; add one with `corpus add`",
+            ))
         return _empty_docs(), problems
     docs = pd.DataFrame(rows)
     extra = [c for c in docs.columns if c not in DOC_COLUMNS]

@@ -26,7 +26,7 @@ from .clean import clean_text
 from .dating import DateEstimate, date_text, era_markers_file, read_era_markers
 from .errors import CorpusError
 from .files import write_bytes_atomic
-from .load import decode_bytes, inspect_corpus, parse_year, read_metadata
+from .load import inspect_corpus, parse_year, read_metadata, read_text_file
 
 MAX_BYTES = 10 * 1024 * 1024  # a long speech is ~50 KB; 10 MB is a book, not a transcript
 NEAR_DUPLICATE = 0.9
@@ -82,10 +82,9 @@ def _metadata_bytes(path: Path, row: list[str]) -> bytes:
     """The current metadata.csv with ``row`` appended, in the file's own encoding."""
     if not path.exists():
         return (_csv_row(list(COLUMNS)) + _csv_row(row)).encode("utf-8")
-    raw = path.read_bytes()
-    text, encoding = decode_bytes(raw, name=str(path))
+    text, encoding, _ = read_text_file(path)
     header = next(csv.reader(io.StringIO(text)))
-    values = dict(zip(COLUMNS, row))
+    values = dict(zip(COLUMNS, row, strict=False))
     line = _csv_row([values.get(column.strip(), "") for column in header])
     newline = "\r\n" if "\r\n" in text else "\n"
     joined = text + ("" if text.endswith(("\n", "\r")) else newline) + line.replace("\n", newline)
@@ -143,8 +142,7 @@ def add_transcript(
     if size > max_bytes:
         raise CorpusError(f"{file}: {size / 1e6:.1f} MB is too large for one speech (limit {max_bytes / 1e6:.0f} MB); "
                           "split it into speeches")
-    raw = file.read_bytes()
-    text, encoding = decode_bytes(raw, name=str(file))
+    text, encoding, raw = read_text_file(file)
     year_value = parse_year(str(year))
     docs = _existing(data_dir)
     _check_duplicates(text, file, docs, force=force)
@@ -192,7 +190,7 @@ def _check_duplicates(text: str, file: Path, docs: pd.DataFrame, *, force: bool)
     if not len(docs):
         return
     mine = shingles(clean_text(text))
-    for doc_id, other in zip(docs["id"], docs["text"]):
+    for doc_id, other in zip(docs["id"], docs["text"], strict=True):
         if other.strip() == text.strip():
             raise CorpusError(f"{file}: same text as speech {doc_id}; it is already in the corpus")
         if not 0.6 <= len(other) / max(len(text), 1) <= 1 / 0.6:
@@ -218,12 +216,12 @@ def remove_transcript(doc_id: str, *, data_dir: str | Path = config.DATA_DIR) ->
         raise CorpusError(f"no speech with id {doc_id!r} in {data_dir}; `corpus validate` lists them")
     row = rows.iloc[0]
     path = data_dir / config.METADATA_FILE
-    raw = path.read_bytes()
-    text, encoding = decode_bytes(raw, name=str(path))
+    text, encoding, _ = read_text_file(path)
     lines = text.splitlines(keepends=True)
     record_lines = _record_lines(text, int(row["line"]))
     kept = "".join(line for i, line in enumerate(lines, start=1) if i not in record_lines)
-    data = (("\ufeff" if encoding == "utf-8-sig" else "") + kept).encode("utf-8" if encoding == "utf-8-sig" else encoding)
+    bom = "\ufeff" if encoding == "utf-8-sig" else ""
+    data = (bom + kept).encode("utf-8" if encoding == "utf-8-sig" else encoding)
     transcript = data_dir / row["file"]
     write_bytes_atomic(path, data)
     if transcript.is_file():

@@ -1,12 +1,13 @@
 """Calendars of Chinese political time: five-year plans and party congresses.
 
 Used to group years into eras (``by="plan"``, ``by="congress"``) and, later,
-to date speeches. Pure data and pure functions; no I/O.
+to date speeches; :func:`ordered_eras` puts a corpus's eras in time order.
+Pure data and pure functions; no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 
 # Five-year plans (五年计划/规划): label -> (first year, last year).
 # 1963-1965 was an adjustment period between the 2nd and 3rd plans.
@@ -54,7 +55,7 @@ def _congress_periods() -> dict[str, tuple[int, int]]:
     # previous congress's line: the 十九大 period is 2018-2022.
     labels = list(CONGRESS_YEARS)
     periods = {}
-    for label, next_label in zip(labels, labels[1:] + [None]):
+    for label, next_label in zip(labels, labels[1:] + [None], strict=True):
         start = CONGRESS_YEARS[label] + 1
         end = CONGRESS_YEARS[next_label] if next_label else start + 4
         periods[label] = (start, end)
@@ -107,6 +108,33 @@ def era_span(label: str, *, by: str | Mapping[str, tuple[int, int]] = "year") ->
     if periods is None:
         return int(label), int(label)
     return periods[label]
+
+
+def ordered_eras(docs) -> list[Hashable]:
+    """The eras of a docs frame in time order, each once.
+
+    An era comes where its earliest speech falls; speeches of the same year
+    keep their order in ``docs``. The one era order of every analysis.
+
+    Parameters
+    ----------
+    docs : pandas.DataFrame or mapping
+        Anything with ``year`` and ``era`` columns of equal length (a docs
+        frame of :func:`corpus.load.load_docs`, or a dict of lists).
+
+    Returns
+    -------
+    list
+        The era labels as they appear in ``docs["era"]``.
+
+    Examples
+    --------
+    >>> ordered_eras({"year": [2023, 2006, 2022], "era": ["十四五", "十一五", "十四五"]})
+    ['十一五', '十四五']
+    """
+    # A stable sort by year alone, like ``docs.sort_values("year", kind="stable")``.
+    by_year = sorted(zip(docs["year"], docs["era"], strict=True), key=lambda pair: pair[0])
+    return list(dict.fromkeys(era for _, era in by_year))
 
 
 def _periods(by):

@@ -1,7 +1,7 @@
 """Segment cleaned text into tokens, keeping the slogans of the genre whole.
 
 jieba is the segmenter, loaded into an isolated ``jieba.Tokenizer`` (never
-the global one) with the domain lexicon (``data/lexicon/lexicon.tsv``), so
+the global one) with the domain lexicon (``lexicon.tsv``, see :mod:`corpus.lexicon`), so
 高质量发展, 两个维护 and 职工之家 stay one token. rjieba, a Rust port that is
 token-identical (checked by a test on the whole corpus), is used when it is
 installed (``engine="auto"``); jieba stays the reference and the fallback.
@@ -19,24 +19,18 @@ token    cat    the token (whitespace is never a token); categorical: each
 is_stop  bool   stopword, punctuation, number or the placeholder □
 =======  =====  ===============================================================
 
-Segmentation is cached on disk per speech, keyed by a hash of the cleaned
-text, the engine and its version, the lexicon and the options (not the
-stopwords: ``is_stop`` is recomputed, which is cheap). Cache files are
-Arrow IPC (Feather v2, LZ4), a plain columnar format that reads back in
-milliseconds; they are written atomically and nothing is pickled.
+Segmentation is cached on disk per speech (:mod:`corpus.tokencache`), keyed
+by a hash of the cleaned text, the engine and its version, the lexicon and the
+options (not the stopwords: ``is_stop`` is recomputed, which is cheap).
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.metadata
 import logging
 import os
-import re
-import time
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -45,150 +39,24 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.feather as feather
-import pyarrow.ipc
 
 from . import config
+from .arrays import encode_strings
+from .clean import paragraphs_of
 from .errors import CorpusError
-from .files import data_resource, temp_path
+from .lexicon import genre_words, mark_stopwords, read_lexicon, read_stopwords
 from .memory import release_memory
+from .tokencache import TokenCache, empty_chunk
 
 TOKEN_COLUMNS = ("doc_id", "para", "pos", "token", "is_stop")
-LEXICON_CATEGORIES = ("slogan", "formula", "plan", "congress", "theory", "institution", "event", "campaign")
 ENGINES = ("auto", "jieba", "rjieba")
 
-_TERM_RE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]+")
-# A token without a Han character or a Latin letter is punctuation, a number or □.
-_CONTENT_RE = r"[\p{Han}A-Za-z]"
 _CACHE_VERSION = "2"
-_MAX_CHUNKS = 64
 # Above this many characters to segment, use worker processes (jieba) and a progress bar.
 PARALLEL_MIN_CHARS = {"jieba": 1_000_000, "rjieba": 30_000_000}
 PROGRESS_MIN_SECONDS = 3.0
 BATCH_CHARS = 2_000_000  # about 1 M tokens: the most held as Python objects at once
 _CHARS_PER_SECOND = {"jieba": 450_000, "rjieba": 9_000_000}
-
-
-# --------------------------------------------------------------------------- lexicon and stopwords
-
-
-def lexicon_file(data_dir: str | Path | None = None) -> Path:
-    """The lexicon of a data folder (``DIR/lexicon/lexicon.tsv``), else the shipped one."""
-    return data_resource(data_dir, config.LEXICON_FILE)
-
-
-def stopwords_file(data_dir: str | Path | None = None) -> Path:
-    """The project stopwords of a data folder (``DIR/lexicon/stopwords.txt``), else the shipped one."""
-    return data_resource(data_dir, config.STOPWORDS_FILE)
-
-
-def _read_lines(path: Path) -> list[str]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise CorpusError(f"{path}: not found") from None
-    try:
-        # utf-8-sig strips a BOM and splitlines() a CR: jieba would keep them in the term.
-        return raw.decode("utf-8-sig").splitlines()
-    except UnicodeDecodeError as err:
-        raise CorpusError(f"{path}: not UTF-8 (byte {err.start}); save it as UTF-8") from None
-
-
-def read_lexicon(path: str | Path | None = None) -> pd.DataFrame:
-    """Read a lexicon file: ``term<TAB>category[<TAB>freq]`` per line, ``#`` comments.
-
-    ``freq`` is optional: without it jieba's suggested frequency is used
-    (just enough to keep the term whole, and never lower than a frequency
-    jieba already has); give one only where a neighbouring word still wins.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``term, category, freq`` (``freq`` is 0 where not given), one row per
-        entry, in file order.
-
-    Raises
-    ------
-    CorpusError
-        Naming the line, for a line without exactly two fields, a term with
-        spaces or punctuation (jieba cannot keep it whole), an unknown
-        category or a duplicate term.
-    """
-    path = Path(path) if path is not None else config.LEXICON_FILE
-    rows, seen = [], {}
-    for number, line in enumerate(_read_lines(path), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        fields = line.split("\t")
-        where = f"{path} line {number}"
-        if len(fields) not in (2, 3):
-            raise CorpusError(f"{where}: expected 'term<TAB>category[<TAB>freq]', found {len(fields)} field(s)")
-        term, category = fields[0].strip(), fields[1].strip()
-        freq = fields[2].strip() if len(fields) == 3 else "0"
-        if not freq.isdigit() or not freq.isascii():
-            raise CorpusError(f"{where}: frequency {freq!r} is not a whole number")
-        if not _TERM_RE.fullmatch(term):
-            raise CorpusError(f"{where}: term {term!r} may hold only Han characters, letters and digits")
-        if category not in LEXICON_CATEGORIES:
-            raise CorpusError(f"{where}: category {category!r} is not one of {', '.join(LEXICON_CATEGORIES)}")
-        if term in seen:
-            raise CorpusError(f"{where}: {term!r} is already on line {seen[term]}; keep one")
-        seen[term] = number
-        rows.append((term, category, int(freq)))
-    return pd.DataFrame(rows, columns=["term", "category", "freq"])
-
-
-def general_stopwords() -> frozenset[str]:
-    """The general Chinese stopword list of ``stopwordsiso`` (MIT), or empty if not installed."""
-    try:
-        from stopwordsiso import stopwords
-    except ImportError:  # pragma: no cover - a declared dependency
-        return frozenset()
-    return frozenset(stopwords("zh"))
-
-
-def read_stopwords(path: str | Path | None = None) -> frozenset[str]:
-    """General list plus the project file; ``-词`` lines take a word out.
-
-    Punctuation, numbers and the placeholder need no entry: :func:`mark_stopwords`
-    treats every token without a Han character or a Latin letter as a stopword.
-    """
-    path = Path(path) if path is not None else config.STOPWORDS_FILE
-    words = set(general_stopwords())
-    for line in _read_lines(path):
-        line = line.split("#", 1)[0].strip()
-        if line.startswith("-"):
-            words.discard(line[1:].strip())
-        elif line:
-            words.add(line)
-    return frozenset(words)
-
-
-def mark_stopwords(tokens: pa.Array | Iterable[str], stopwords: frozenset[str]) -> np.ndarray:
-    """Boolean array: is each token a stopword, punctuation, a number or □?"""
-    tokens = tokens if isinstance(tokens, pa.Array | pa.ChunkedArray) else pa.array(list(tokens), pa.string())
-    # Decide once per distinct token, then spread: a corpus repeats its words.
-    words, codes = encode_strings(tokens)
-    in_list = pc.is_in(words, value_set=pa.array(sorted(stopwords), pa.string()))
-    no_content = pc.invert(pc.match_substring_regex(words, pattern=_CONTENT_RE))
-    return pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)[codes] if len(codes) else np.zeros(0, dtype=bool)
-
-
-def encode_strings(strings: pa.Array | pa.ChunkedArray) -> tuple[pa.Array, np.ndarray]:
-    """The distinct strings, in order of first appearance, and an int32 code per string into them.
-
-    Works chunk by chunk on a chunked array: the strings are never copied
-    into one buffer, and the codes are filled in place.
-    """
-    encoded = pc.dictionary_encode(strings)
-    chunks = encoded.chunks if isinstance(encoded, pa.ChunkedArray) else [encoded]
-    # Arrow gives every chunk of a chunked array the same (growing) dictionary: the last one holds all.
-    words = chunks[-1].dictionary if chunks else pa.array([], strings.type)
-    codes, filled = np.empty(len(encoded), dtype=np.int32), 0
-    for chunk in chunks:
-        codes[filled:filled + len(chunk)] = chunk.indices.to_numpy(zero_copy_only=False)
-        filled += len(chunk)
-    return words, codes
 
 
 # --------------------------------------------------------------------------- the segmenter
@@ -203,13 +71,6 @@ def available_engine() -> str:
     except ImportError:
         return "jieba"
     return "rjieba"
-
-
-def package_version(package: str) -> str:
-    try:
-        return importlib.metadata.version(package)
-    except importlib.metadata.PackageNotFoundError:
-        return "missing"
 
 
 @dataclass(frozen=True)
@@ -237,7 +98,8 @@ class Segmenter:
     def fingerprint(self) -> str:
         """Hash of everything the tokens depend on."""
         digest = hashlib.sha256()
-        for part in (_CACHE_VERSION, self.engine, package_version(self.engine), package_version("jieba"), str(self.hmm), *self.terms, *map(str, self.freqs)):
+        for part in (_CACHE_VERSION, self.engine, config.package_version(self.engine), config.package_version("jieba"),
+                     str(self.hmm), *self.terms, *map(str, self.freqs)):
             digest.update(part.encode("utf-8") + b"\x00")
         return digest.hexdigest()
 
@@ -245,7 +107,7 @@ class Segmenter:
         tokenizer = _ENGINES.get(self.fingerprint)
         if tokenizer is None:
             freqs = self.freqs or (0,) * len(self.terms)
-            tokenizer = _ENGINES[self.fingerprint] = _build(self.engine, tuple(zip(self.terms, freqs)))
+            tokenizer = _ENGINES[self.fingerprint] = _build(self.engine, tuple(zip(self.terms, freqs, strict=False)))
         return tokenizer
 
     def spans(self, text: str) -> list[tuple[str, int, int]]:
@@ -289,17 +151,6 @@ def _build(engine: str, words: tuple[tuple[str, int], ...]):
     return tokenizer
 
 
-def genre_words(path: str | Path | None = None) -> tuple[str, ...]:
-    """Multi-character Han entries of the project stopword file (同志们, 各位代表, 一是).
-
-    They are added to the segmenter too, so that they come out whole (plain
-    jieba cuts 同志/们) and can then be flagged as stopwords.
-    """
-    path = Path(path) if path is not None else config.STOPWORDS_FILE
-    words = (line.split("#", 1)[0].strip() for line in _read_lines(path))
-    return tuple(w for w in words if len(w) >= 2 and _TERM_RE.fullmatch(w))
-
-
 def make_segmenter(
     *,
     lexicon: str | Path | pd.DataFrame | None = None,
@@ -337,11 +188,6 @@ def make_segmenter(
     return Segmenter(terms=terms, freqs=freqs, engine=engine, hmm=hmm)
 
 
-def paragraphs_of(text_clean: str) -> list[str]:
-    """Paragraphs of a cleaned text, numbered as in :func:`corpus.clean.split_paragraphs`."""
-    return [p for p in text_clean.split("\n") if p]
-
-
 def segment_text(text: str, *, segmenter: Segmenter | None = None) -> list[str]:
     """Tokens of one text (no cleaning is applied).
 
@@ -353,100 +199,11 @@ def segment_text(text: str, *, segmenter: Segmenter | None = None) -> list[str]:
     return (segmenter or make_segmenter()).cut(text)
 
 
-# --------------------------------------------------------------------------- the cache
-
-
-class TokenCache:
-    """Segmentation results on disk, one entry per speech, keyed by a hash.
-
-    Entries live in Arrow IPC chunk files (``key, para, tokens``) under
-    ``cache_dir/tokens``. Each run adds at most one chunk, written to a
-    temporary name and renamed, so two runs at once never see a half-written
-    file; more than :data:`_MAX_CHUNKS` chunks are merged into one.
-    """
-
-    def __init__(self, cache_dir: str | Path):
-        self.folder = Path(cache_dir) / "tokens"
-
-    def _chunks(self) -> list[Path]:
-        return sorted(self.folder.glob("chunk-*.arrow")) if self.folder.is_dir() else []
-
-    def get(self, keys: Iterable[str]) -> pa.Table:
-        """Rows ``key, para, tokens`` of the cached keys among ``keys`` (each key once)."""
-        wanted = pa.array(sorted(set(keys)), pa.string())
-        tables, found = [], set()
-        for chunk in self._chunks():
-            try:
-                table = feather.read_table(chunk, memory_map=False)
-                wanted_rows = pc.is_in(table["key"], value_set=wanted)
-                if not pc.all(wanted_rows).as_py():  # filtering copies every token: only when needed
-                    table = table.filter(wanted_rows)
-            except (OSError, pa.ArrowException):
-                continue  # deleted by a concurrent merge, or unreadable: segment again
-            if found:
-                new = pc.invert(pc.is_in(table["key"], value_set=pa.array(sorted(found), pa.string())))
-                table = table if pc.all(new).as_py() else table.filter(new)
-            found.update(table["key"].unique().to_pylist())
-            tables.append(table)
-        return pa.concat_tables(tables) if tables else _empty_chunk()
-
-    def put_stream(self, tables: Iterable[pa.Table]) -> pa.Table:
-        """Write ``tables`` as one new chunk, each as it comes; return the chunk's rows as read back.
-
-        The chunk is read back from its temporary file before it is renamed
-        into place, so a concurrent merge cannot take it away; reading
-        decompresses into exactly sized buffers, which the tokens frame keeps.
-        """
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"chunk-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}.arrow"
-        tmp = temp_path(path)
-        schema = _empty_chunk().schema
-        try:
-            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(
-                    sink, schema, options=pa.ipc.IpcWriteOptions(compression="lz4")) as writer:
-                for table in tables:
-                    writer.write_table(table.cast(schema))
-            table = feather.read_table(tmp, memory_map=False)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
-        chunks = self._chunks()
-        if len(chunks) > _MAX_CHUNKS:
-            self._merge(chunks)
-        return table
-
-    def _merge(self, chunks: list[Path]) -> None:
-        tables = []
-        for chunk in chunks:
-            try:
-                tables.append(feather.read_table(chunk))
-            except (OSError, pa.ArrowException):
-                continue
-        merged = pa.concat_tables(tables)
-        _write_atomic(merged, self.folder / f"chunk-{time.time_ns():020d}-merged.arrow")
-        for chunk in chunks:
-            chunk.unlink(missing_ok=True)
-
-
-def _empty_chunk() -> pa.Table:
-    return pa.table({"key": pa.array([], pa.string()), "para": pa.array([], pa.int32()),
-                     "tokens": pa.array([], pa.list_(pa.string()))})
-
-
-def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = temp_path(path)
-    try:
-        feather.write_feather(table, tmp, compression="lz4")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 # --------------------------------------------------------------------------- segmenting documents
 
 
 def _doc_key(segmenter: Segmenter, text_clean: str) -> str:
-    return hashlib.sha256(f"{segmenter.fingerprint}\x00{text_clean}".encode("utf-8")).hexdigest()
+    return hashlib.sha256(f"{segmenter.fingerprint}\x00{text_clean}".encode()).hexdigest()
 
 
 def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, str]]) -> pa.Table:
@@ -474,7 +231,7 @@ def _batches(work: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]
     sizes = [len(text) for _, text in work]
     target = sum(sizes) / max(n, 1)
     batches, current, filled = [], [], 0
-    for item, size in zip(work, sizes):
+    for item, size in zip(work, sizes, strict=True):
         current.append(item)
         filled += size
         if filled >= target * (len(batches) + 1) and len(batches) < n - 1:
@@ -506,8 +263,9 @@ def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | Non
         if n_jobs == 1:
             outputs = (_segment_batch(segmenter, batch) for batch in batches)
         else:
-            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(_segment_batch)(segmenter, b) for b in batches)
-        for batch, output in zip(batches, outputs):
+            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
+                delayed(_segment_batch)(segmenter, b) for b in batches)
+        for batch, output in zip(batches, outputs, strict=False):
             yield output
             if progress:
                 bar.update(sum(len(text) for _, text in batch))
@@ -515,12 +273,18 @@ def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | Non
         bar.close()
 
 
+def _token_cache(cache_dir: str | Path | bool) -> TokenCache | None:
+    if cache_dir is False:
+        return None
+    return TokenCache(config.cache_dir() if cache_dir is True else cache_dir)
+
+
 def segment_docs(
     docs: pd.DataFrame,
     *,
     segmenter: Segmenter | None = None,
     stopwords: frozenset[str] | None = None,
-    cache_dir: str | Path | None = config.CACHE_DIR,
+    cache_dir: str | Path | bool = True,
     n_jobs: int | None = None,
     progress: bool | None = None,
     backend: str | None = None,
@@ -535,8 +299,9 @@ def segment_docs(
         Default: :func:`make_segmenter` (shipped lexicon, fastest engine).
     stopwords : frozenset of str, optional
         Default: :func:`read_stopwords`.
-    cache_dir : path or None
-        Where segmentation is cached; ``None`` disables the cache.
+    cache_dir : path or bool
+        Where segmentation is cached: True (default) for
+        :func:`corpus.config.cache_dir`, a folder, or False for no cache.
     n_jobs : int, optional
         Worker processes; by default 2 for large inputs, else 1.
     progress : bool, optional
@@ -557,11 +322,11 @@ def segment_docs(
     stopwords = read_stopwords() if stopwords is None else stopwords
     # One text at a time: a list of every text as Python strings would be ~200 MB at 10,000 speeches.
     keys = [_doc_key(segmenter, text) for text in docs["text_clean"]]
-    cache = TokenCache(cache_dir) if cache_dir is not None else None
-    cached = cache.get(keys) if cache else _empty_chunk()
+    cache = _token_cache(cache_dir)
+    cached = cache.get(keys) if cache else empty_chunk()
     have = set(cached["key"].unique().to_pylist())
-    work = {key: text for key, text in zip(keys, docs["text_clean"]) if key not in have}  # split per batch
-    n_work, fresh = len(work), _empty_chunk()
+    work = {key: text for key, text in zip(keys, docs["text_clean"], strict=True) if key not in have}  # split per batch
+    n_work, fresh = len(work), empty_chunk()
     if work:
         batches = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend)
         del work  # the texts: the generator holds them until it is done
@@ -617,8 +382,8 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     del flat
     release_memory()  # the token lists: ~350 MB at 10,000 speeches
     is_stop = mark_stopwords(words, stopwords)[codes]
-    token = pd.Categorical.from_codes(codes, categories=pd.Index(words.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)),
-                                      validate=False)
+    vocabulary = pd.Index(words.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get))
+    token = pd.Categorical.from_codes(codes, categories=vocabulary, validate=False)
     if len(set(doc_ids)) == len(doc_ids):  # compact: one small code per row
         doc_id = pd.Categorical.from_codes(token_doc, categories=pd.Index(doc_ids, dtype="str"))
     else:

@@ -26,6 +26,9 @@ Frames out:
 - :func:`topic_prevalence` -> one row per era (or speech): the group column
   (``era`` or ``doc_id``), then one column per topic label; rows sum to 1.
 - :func:`topic_changes` -> one row per topic: ``topic, label, first, last, change``.
+- :func:`auto_topics` -> a :class:`TopicResult`: the whole pipeline (speech
+  sample, units, k, fit, stability, prevalence, changes) in one call, the one
+  the report, the command line and the notebook share.
 
 Topics are numbered from 0, largest first (by their token-weighted share of
 all units). Problems a user can fix raise :class:`~corpus.errors.CorpusError`
@@ -46,8 +49,9 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from . import config
 from .errors import CorpusError
+from .periods import ordered_eras
 
-MODELS = ("nmf", "lda")
+MODELS = config.TOPIC_MODELS
 UNIT_COLUMNS = ("doc_id", "para", "era", "year", "n_tokens", "tokens")
 TOPIC_WORD_COLUMNS = ("topic", "rank", "term", "weight")
 CHANGE_COLUMNS = ("topic", "label", "first", "last", "change")
@@ -114,7 +118,7 @@ def topic_units(
 
 
 def _unit_keys(units: pd.DataFrame) -> tuple[tuple[str, int], ...]:
-    return tuple(zip(units["doc_id"].astype(str), units["para"].astype(int)))
+    return tuple(zip(units["doc_id"].astype(str), units["para"].astype(int), strict=True))
 
 
 # --------------------------------------------------------------------------- fitting
@@ -389,7 +393,7 @@ def choose_k(
     ks: Iterable[int] = range(3, 11),
     model: str = "nmf",
     random_state: int = config.SEED,
-    max_units: int = 5000,
+    max_units: int = config.TOPIC_SAMPLE,
     top_n: int = 10,
     max_iter: int | None = None,
 ) -> pd.DataFrame:
@@ -405,7 +409,7 @@ def choose_k(
     model : {"nmf", "lda"}
     random_state : int
         Seed of the fits and of the sample.
-    max_units : int, default 5000
+    max_units : int, default :data:`corpus.config.TOPIC_SAMPLE`
         Fit and measure on a seeded random sample of at most this many units
         (in their original order), so that the search stays quick on large corpora.
     top_n : int, default 10
@@ -612,3 +616,201 @@ def topic_changes(prevalence: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame({"topic": range(len(labels)), "label": labels, "first": first, "last": last,
                           "change": last - first})
     return table.sort_values(["change", "topic"], ascending=[False, True], kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+STABILITY_SEEDS = 5
+STABILITY_SUBSAMPLE = 0.8
+# Body paragraphs per speech, roughly: sets how many speeches per era a paragraph budget buys.
+PARAGRAPHS_PER_SPEECH = 20
+MIN_SPEECHES_PER_ERA = 50
+
+
+def topic_docs(
+    docs: pd.DataFrame,
+    *,
+    max_units: int | None = config.TOPIC_SAMPLE,
+    random_state: int = config.SEED,
+) -> list:
+    """The speeches topics are estimated from: all of them, or a seeded sample per era in large corpora.
+
+    Each era keeps at most ``max(max_units // (20 * n_eras), 50)`` speeches
+    (about ``max_units`` paragraphs in all, at some 20 body paragraphs a
+    speech). Prevalence is a mean share per era, which a few hundred speeches
+    per era estimate well; the sample keeps memory and time flat as the
+    corpus grows.
+
+    Parameters
+    ----------
+    docs : pandas.DataFrame
+        The docs frame (``id, era``).
+    max_units : int or None, default :data:`corpus.config.TOPIC_SAMPLE`
+        The paragraph budget; None keeps every speech.
+    random_state : int
+        Seed of each era's sample.
+
+    Returns
+    -------
+    list
+        The ids kept, in the order of ``docs``.
+    """
+    if max_units is None:
+        return list(docs["id"])
+    per_era = max(max_units // (PARAGRAPHS_PER_SPEECH * max(docs["era"].nunique(), 1)), MIN_SPEECHES_PER_ERA)
+    sample = docs.groupby("era", group_keys=False).apply(
+        lambda group: group.sample(n=min(len(group), per_era), random_state=random_state), include_groups=False)
+    kept = set(docs.loc[sample.index, "id"])
+    return [doc_id for doc_id in docs["id"] if doc_id in kept]
+
+
+@dataclass(frozen=True, eq=False)
+class TopicResult:
+    """Everything :func:`auto_topics` found: the model, the choice of k, stability and prevalence.
+
+    Attributes
+    ----------
+    model : TopicModel
+        The model, fitted on at most ``max_units`` of the units (a seeded sample).
+    units : pandas.DataFrame
+        The units frame of the sampled speeches; prevalence is over all of them.
+    k : int
+        Number of topics.
+    coherence : pandas.DataFrame or None
+        :func:`choose_k`'s curve ``k, coherence, chosen``; None when k was given.
+    stability : pandas.DataFrame or None
+        :func:`topic_stability`'s ``seed, similarity``; None when not checked.
+    stable : bool or None
+        :func:`is_stable` of ``stability``; None when not checked.
+    prevalence : pandas.DataFrame
+        :func:`topic_prevalence` by era: ``era``, then one column per topic
+        label; eras in time order.
+    changes : pandas.DataFrame or None
+        :func:`topic_changes` of ``prevalence``; None with fewer than two eras.
+    """
+
+    model: TopicModel
+    units: pd.DataFrame
+    k: int
+    coherence: pd.DataFrame | None
+    stability: pd.DataFrame | None
+    stable: bool | None
+    prevalence: pd.DataFrame
+    changes: pd.DataFrame | None
+
+    @property
+    def topic_words(self) -> pd.DataFrame:
+        """The model's ``topic_words`` with each topic's label: ``topic, rank, term, weight, label``."""
+        words = self.model.topic_words
+        return words.assign(label=[self.model.labels[t] for t in words["topic"]])
+
+    def describe(self) -> str:
+        """One line: model, units, k and how it was chosen, stability.
+
+        Examples
+        --------
+        ``topics: NMF over 63 paragraphs, k=9 by NPMI coherence (0.316); stability 0.73 (UNSTABLE ...)``,
+        or ``k=5 (given)`` for a k chosen by the caller.
+        """
+        how = "(given)" if self.coherence is None else f"by NPMI coherence ({self.coherence['coherence'].max():.3f})"
+        text = f"topics: {self.model.model.upper()} over {len(self.units):,} paragraphs, k={self.k} {how}"
+        if self.stability is not None:
+            verdict = ("stable" if self.stable else
+                       f"UNSTABLE across {STABILITY_SUBSAMPLE:.0%} subsamples: read the topics as exploratory")
+            text += f"; stability {self.stability['similarity'].min():.2f} ({verdict})"
+        return text
+
+
+def auto_topics(
+    tokens: pd.DataFrame,
+    paragraphs: pd.DataFrame,
+    docs: pd.DataFrame,
+    *,
+    k: int | str = "auto",
+    model: str = "nmf",
+    ks: Iterable[int] = range(3, 11),
+    max_units: int | None = config.TOPIC_SAMPLE,
+    random_state: int = config.SEED,
+    stability: bool = True,
+    eras: Iterable[str] | None = None,
+    min_tokens: int = 5,
+    max_iter: int | None = None,
+) -> TopicResult:
+    """Topics of a corpus in one call: choose k, fit, check stability, measure prevalence by era.
+
+    1. Speeches: all, or in a large corpus a seeded sample per era (:func:`topic_docs`).
+    2. Units: their body paragraphs (:func:`topic_units`).
+    3. k: the most coherent of ``ks`` (:func:`choose_k`), unless given.
+    4. Fit (:func:`fit_topics`) on a seeded sample of at most ``max_units``
+       units, kept in their original order; the same sample :func:`choose_k` measures.
+    5. Stability (:func:`topic_stability`) on that sample: seeds
+       ``random_state, random_state + 1, ...`` (5 of them), each on an 80 % subsample.
+    6. Prevalence by era over all the units (:func:`topic_prevalence`), and
+       its :func:`topic_changes` from the first era to the last.
+
+    The cost stays flat however many speeches there are, and the same
+    arguments give the same result every run.
+
+    Parameters
+    ----------
+    tokens : pandas.DataFrame
+        The tokens frame (``doc_id, para, pos, token, is_stop``).
+    paragraphs : pandas.DataFrame
+        The paragraphs frame of the same docs (``doc_id, para, kind``).
+    docs : pandas.DataFrame
+        The docs frame (``id, year, era``).
+    k : int or "auto", default "auto"
+        Number of topics, or "auto" to choose it by coherence.
+    model : {"nmf", "lda"}
+    ks : iterable of int, default 3..10
+        The candidates for ``k="auto"``.
+    max_units : int or None, default :data:`corpus.config.TOPIC_SAMPLE`
+        Paragraph budget of the speech sample, of :func:`choose_k` and of
+        the fits; None uses everything.
+    random_state : int
+        Seed of every sample and fit.
+    stability : bool, default True
+        Whether to refit on subsamples (five more fits).
+    eras : iterable of str, optional
+        The eras expected, each of which must have units; default every era
+        of ``docs`` (:func:`corpus.periods.ordered_eras`).
+    min_tokens : int, default 5
+        Passed to :func:`topic_units`.
+    max_iter : int, optional
+        Passed to every fit.
+
+    Returns
+    -------
+    TopicResult
+
+    Raises
+    ------
+    CorpusError
+        For a ``k`` neither "auto" nor a whole number, an unknown model, too
+        few paragraphs for any candidate (or the given) k, or an expected era
+        without paragraphs.
+    """
+    _check_model(model)
+    auto = isinstance(k, str) and k == "auto"
+    if not auto and (not isinstance(k, (int, np.integer)) or isinstance(k, bool)):
+        raise CorpusError(f"k must be a whole number or 'auto', not {k!r}")
+    kept = topic_docs(docs, max_units=max_units, random_state=random_state)
+    units = topic_units(tokens[tokens["doc_id"].isin(kept)], paragraphs, docs, min_tokens=min_tokens)
+    budget = len(units) if max_units is None else max_units
+    curve = None
+    if auto:
+        curve = choose_k(units, ks=ks, model=model, random_state=random_state, max_units=budget, max_iter=max_iter)
+        k = int(curve.loc[curve["chosen"], "k"].iloc[0])
+    sample = _sample(units, budget, random_state).sort_index()
+    fitted = fit_topics(sample, k=int(k), model=model, random_state=random_state, max_iter=max_iter)
+    table = stable = None
+    if stability:
+        seeds = [random_state + i for i in range(STABILITY_SEEDS)]
+        table = topic_stability(sample, k=fitted.k, model=model, seeds=seeds, subsample=STABILITY_SUBSAMPLE,
+                                max_iter=max_iter)
+        stable = is_stable(table)
+    eras = ordered_eras(docs) if eras is None else list(eras)
+    prevalence = topic_prevalence(fitted, units, by="era", eras=eras)
+    changes = topic_changes(prevalence) if len(prevalence) >= 2 else None
+    return TopicResult(model=fitted, units=units, k=fitted.k, coherence=curve, stability=table, stable=stable,
+                       prevalence=prevalence, changes=changes)

@@ -1,0 +1,60 @@
+"""What a run read and wrote, so that a rerun with the same inputs can stop at once.
+
+A run hashes everything its files depend on (:func:`fingerprint`) and, when
+it is done, writes a manifest (``.corpus-report.json`` in the output folder)
+with that hash and a checksum of every file it wrote. :func:`up_to_date`
+says whether the last run had the same inputs and left its files untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+from . import config
+from .files import write_bytes_atomic
+
+MANIFEST = ".corpus-report.json"
+# Libraries whose version can change a figure or a table.
+LIBRARIES = ("matplotlib", "numpy", "pandas", "scikit-learn", "scipy", "jieba", "rjieba", "pyarrow", "stopwordsiso")
+
+
+def code_and_libraries() -> list[bytes]:
+    """The package's own source files and the versions of :data:`LIBRARIES`, as hashable parts."""
+    package = Path(__file__).parent
+    parts = [path.read_bytes() for path in sorted(package.glob("*.py"))]
+    return parts + [f"{name}={config.package_version(name)}".encode() for name in LIBRARIES]
+
+
+def fingerprint(parts: Iterable[bytes]) -> str:
+    """One hash of ``parts``, in order (each part hashed apart, so no two lists collide by concatenation)."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
+
+
+def up_to_date(out_dir: str | Path, inputs: str) -> list[Path] | None:
+    """The files of the last run, if it had the same ``inputs`` and every file is still as it wrote it."""
+    out_dir = Path(out_dir)
+    try:
+        manifest = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("inputs") != inputs:
+            return None
+        files = [out_dir / name for name in manifest.get("files", {})]
+        for path in files:
+            if not path.is_file() or hashlib.sha256(path.read_bytes()).hexdigest() != manifest["files"][path.name]:
+                return None
+    except (OSError, ValueError, AttributeError, TypeError):  # missing, unreadable or not our format: redo
+        return None
+    return files
+
+
+def write_manifest(out_dir: str | Path, inputs: str, written: Iterable[Path]) -> Path:
+    """Record ``inputs`` and a checksum of each written file; return the manifest's path."""
+    path = Path(out_dir) / MANIFEST
+    files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in written}
+    write_bytes_atomic(path, json.dumps({"inputs": inputs, "files": files}, indent=1).encode())
+    return path
