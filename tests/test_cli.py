@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 
 from corpus.cli import main
@@ -34,10 +35,12 @@ def test_validate_reports_errors_and_exits_1(tmp_path, capsys):
 def test_report_writes_figures_and_tables(tiny_dir, tmp_path, capsys):
     assert main(["report", "--data", str(tiny_dir), "--out", str(tmp_path / "out")]) == 0
     names = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
-    figures = ["corpus_overview", "dating", "doc_similarity", "keyness_by_era", "term_trajectories", "word_shift"]
+    figures = ["corpus_overview", "dating", "doc_similarity", "keyness_by_era", "word_shift"]
     assert names == sorted([f"{f}.{ext}" for f in figures for ext in ("csv", "pdf", "png", "svg")]
-                           + ["documents.csv", "era_tfidf.csv"])
+                           + ["documents.csv", "era_tfidf.csv", "keyness_pairs.csv"])
     err = capsys.readouterr().err
+    assert ("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
+            "name the terms to chart in corpus.toml [terms] (corpus init)") in err
     assert "segmented 2, cached 0" in err
     assert "topics skipped: " in err  # two one-line speeches: nothing to model, and it says so
     documents = (tmp_path / "out" / "documents.csv").read_text().splitlines()
@@ -67,10 +70,18 @@ def test_help_on_every_command(argv, capsys):
 def test_committed_figures_are_what_report_writes(shipped_report):
     """figures/ in the repo is exactly what `make report` regenerates from data/."""
     written = sorted(path.name for path in shipped_report.iterdir() if not path.name.startswith("."))
-    assert len(written) == 40
+    assert len(written) == 41  # 9 figures × (png, svg, pdf, csv), documents, era_tfidf, keyness_pairs, topic tables
+    assert sorted(path.name for path in FIGURES_DIR.iterdir() if not path.name.startswith(".")) == written
     for name in written:
         assert (FIGURES_DIR / name).read_bytes() == (shipped_report / name).read_bytes(), \
             f"figures/{name} is stale: run `make report`"
+
+
+def test_report_compares_the_study_files_pair(shipped_report):
+    pairs = pd.read_csv(shipped_report / "keyness_pairs.csv", dtype={"target": str, "reference": str})
+    assert set(zip(pairs["target"], pairs["reference"], strict=True)) == {("2023", "2011")}
+    assert pairs.iloc[0]["term"] == pairs.loc[pairs["g2"].idxmax(), "term"]
+    assert (pairs["p"] < 0.01).sum() + min(50, len(pairs)) >= len(pairs)
 
 
 def test_cli_topics_are_the_reports_topics(shipped_report, capsys):
@@ -215,3 +226,45 @@ def test_report_rerun_with_nothing_changed_is_up_to_date(tiny_dir, tmp_path, cap
     assert "segmented 1, cached 1" in capsys.readouterr().err
     assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--force"]) == 0
     assert "segmented 0, cached 2" in capsys.readouterr().err
+
+
+def test_init_writes_a_study_file_the_report_follows(tiny_dir, tmp_path, capsys):
+    assert main(["init", "--data", str(tiny_dir)]) == 0
+    assert f"wrote {tiny_dir / 'corpus.toml'}" in capsys.readouterr().out
+    assert main(["init", "--data", str(tiny_dir)]) == 1  # never overwrites by accident
+    assert "corpus.toml" in capsys.readouterr().err
+    study = (tiny_dir / "corpus.toml").read_text(encoding="utf-8")
+    study = study.replace('# by = "auto"', 'by = "plan"').replace('# lang = "zh"', 'lang = "en"')
+    study = study.replace('# "十二五" = "十二五"', '"党建" = "党建带工建"')
+    (tiny_dir / "corpus.toml").write_text(study, encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
+    assert "eras: plan (given)" in capsys.readouterr().err
+    trajectories = (out / "term_trajectories.csv").read_text(encoding="utf-8").splitlines()
+    # 21 and 23 Han characters: 1 / 23 × 10,000 = 434.78 per 10,000 in 十二五 (2011–2015, at 2013)
+    assert trajectories[1:] == ["十一五,党建,0,0,0,1,21,,,2008", "十二五,党建,1,434.7826087,1,1,23,,,2013"]
+    documents = (out / "documents.csv").read_text(encoding="utf-8").splitlines()
+    assert documents[0].endswith(",era_scheme,era_reason") and documents[1].endswith(",plan,given")
+    assert "0 → 十二五" not in (out / "word_shift.svg").read_text()  # English labels, Chinese eras kept
+    pairs = (out / "keyness_pairs.csv").read_text(encoding="utf-8").splitlines()
+    assert pairs[0].endswith(",target,reference")  # two one-line speeches: no term reaches min_count
+
+
+def test_report_flags_override_the_study_file(tiny_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--compare", "2011:2006",
+                 "--terms", "十一五", "--by", "year"]) == 0
+    assert "eras: year (given)" in capsys.readouterr().err
+    assert (out / "term_trajectories.csv").read_text(encoding="utf-8").splitlines()[1].startswith("2006,十一五,2,")
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--compare", "2011:2023"]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "error: --compare: era '2023' has no speeches; compare two of the eras the data have: 2006, 2011")
+
+
+def test_terms_by_congress_names_every_year(tmp_path, capsys):
+    """Regression: a speech before the first congress period ended in KeyError: '其他'."""
+    texts = {"a.txt": "同志们：\n第一个五年计划。\n", "b.txt": "同志们：\n十二五。\n"}
+    folder = write_corpus(tmp_path / "early", texts, "id,file,year,title\na,a.txt,1954,甲\nb,b.txt,2011,乙\n")
+    assert main(["terms", "五年计划", "--by", "congress", "--csv", "--data", str(folder)]) == 0
+    rows = capsys.readouterr().out.splitlines()
+    assert [row.split(",")[:3] for row in rows[1:]] == [["八大以前", "五年计划", "1"], ["十七大", "五年计划", "0"]]

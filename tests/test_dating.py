@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 
 from corpus import CorpusError, clean_docs, load_docs
@@ -119,3 +120,13 @@ def test_marker_table_covers_plans_and_congresses(markers):
     assert {"十二大", "十三大", "十四大", "十五大", "十六大", "十七大", "十八大", "十九大", "二十大"} <= names
     assert {"保持共产党员先进性教育", "社会主义荣辱观", "科学发展观", "全面建成小康社会",
             "习近平新时代中国特色社会主义思想", "两个维护", "两个确立", "三年疫情"} <= names
+
+
+def test_years_stay_whole_when_a_speech_has_no_markers(markers):
+    """Regression: a speech without markers made every range a float (`outside 1985.0–1986.0`)."""
+    docs = pd.DataFrame({"id": ["a", "b"], "year": [2023, 2011], "year_basis": ["", ""],
+                         "text_clean": ["今年是“十二五”开局之年。", "同志们好。"]})
+    dated = date_docs(docs, markers=markers)
+    assert dated["low"].tolist()[1] is pd.NA
+    warning = check_years(dated)[0]
+    assert warning == "a: year 2023 is outside 2010–2017, the years its own words point to: 十二五 ×1 (2011–2015)"

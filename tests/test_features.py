@@ -9,6 +9,7 @@ import pytest
 from corpus import CorpusError, clean_docs, load_docs
 from corpus.clean import count_han
 from corpus.features import (
+    changing_terms,
     count_terms,
     doc_similarity,
     era_tfidf,
@@ -175,3 +176,16 @@ def test_doc_similarity_with_a_speech_without_content(tiny_tokens):
     assert list(similarity.index) == ["a", "b", "c", "z"]
     assert similarity.loc["z"].tolist() == [0.0, 0.0, 0.0, 0.0]
     assert similarity.loc["a", "a"] == pytest.approx(1.0)
+
+
+def test_changing_terms_ranks_by_g2_across_eras_and_orders_by_peak():
+    counts = pd.DataFrame({
+        "era": ["2006"] * 4 + ["2011"] * 4 + ["2023"] * 4,
+        "term": ["十一五", "工会", "小康", "偶然"] * 3,
+        "count": [8, 40, 2, 3, 1, 40, 6, 0, 0, 40, 1, 0],
+        "docs": [2, 2, 1, 1, 1, 2, 2, 0, 0, 2, 1, 0],
+    })
+    # 十一五 (G² ≈ 22) peaks in 2006, 小康 (≈ 7) in 2011; 工会 is even; 偶然 is in one speech only.
+    assert changing_terms(counts, candidates=["工会", "小康", "十一五", "偶然"], n=2) == ["十一五", "小康"]
+    assert changing_terms(counts, candidates=["工会", "小康", "十一五", "偶然"], n=1) == ["十一五"]
+    assert changing_terms(counts, candidates=["偶然", "不在"]) == []

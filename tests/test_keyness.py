@@ -14,6 +14,8 @@ from corpus.keyness import (
     SHIFT_COLUMNS,
     keyness,
     keyness_by_era,
+    notable_keyness,
+    top_keyness,
     word_shift,
 )
 
@@ -354,3 +356,26 @@ def test_bad_options():
     assert error_of(word_shift, YEARS, reference="2006", comparison="2011", top_n=0) == (
         "top_n must be a positive integer or None, not 0"
     )
+
+
+def test_notable_keyness_keeps_significant_rows_and_each_eras_leaders():
+    table = pd.DataFrame({
+        "era": ["a", "a", "a", "a", "b", "b", "b"],
+        "term": ["w", "x", "y", "z", "w", "x", "y"],
+        "g2": [20.0, 7.0, 1.0, -9.0, 2.0, 0.5, -30.0],
+        "p": [7.7e-6, 0.0082, 0.32, 0.0027, 0.16, 0.48, 2.2e-8],
+    })
+    kept = notable_keyness(table, alpha=0.01, top_n=1)
+    # a: w, x, z significant; b: w is its strongest (top 1) although p = 0.16, y significant (negative)
+    assert kept[["era", "term"]].values.tolist() == [["a", "w"], ["a", "x"], ["a", "z"], ["b", "w"], ["b", "y"]]
+    assert kept.attrs["kept"] == "5 of 7 rows: p < 0.01 or among the 1 highest G² of each era"
+    with pytest.raises(CorpusError, match="alpha must be between 0 and 1"):
+        notable_keyness(table, alpha=1.5)
+
+
+def test_top_keyness_orders_eras_as_given_and_ranks_by_measure():
+    table = pd.DataFrame({"era": ["b", "b", "a", "a"], "term": ["x", "y", "x", "y"],
+                          "g2": [1.0, 5.0, 3.0, 3.0], "logodds_z": [4.0, 1.0, 0.0, 2.0]})
+    assert top_keyness(table, top_n=1)[["era", "term"]].values.tolist() == [["b", "y"], ["a", "x"]]
+    assert top_keyness(table, measure="logodds_z", top_n=1)["term"].tolist() == ["x", "y"]
+

@@ -41,6 +41,7 @@ def test_split_query():
 def test_explore_terms_headless():
     result = explore_terms(DOCS, "十二五, 十四五", width=3)
     assert result.terms == ["十二五", "十四五"]
+    assert result.missing == ["十四五"]
     assert result.trajectories[["term", "count"]].values.tolist() == [["十二五", 2], ["十四五", 0]]
     assert result.lines[["term", "match"]].values.tolist() == [["十二五", "十二五"], ["十二五", "十二五"]]
     with pytest.raises(CorpusError, match="type one or more terms"):
@@ -62,8 +63,9 @@ def _shown(output) -> list[tuple[str, str]]:
 
 def test_term_explorer_shows_the_figure_and_lines_or_the_error():
     box = term_explorer(DOCS, value="十二五")
-    field, output = box.children
+    field, hint, output = box.children
     assert field.value == "十二五"
+    assert "press <b>Enter</b> to apply" in hint.value
     assert [kind for kind, _ in _shown(output)] == ["image", "table"]
 
     field.value = "("  # an invalid pattern is reported in the output, not raised
@@ -72,7 +74,8 @@ def test_term_explorer_shows_the_figure_and_lines_or_the_error():
     assert text.startswith("error: term '(' is not a valid regular expression")
 
     field.value = "十二五, 十四五"
-    (image_kind, png_magic), (table_kind, table) = _shown(output)
+    (note_kind, note), (image_kind, png_magic), (table_kind, table) = _shown(output)
+    assert (note_kind, note) == ("text", "no match in any speech: 十四五\n")
     assert (image_kind, png_magic) == ("image", "89504e470d0a1a0a")
     assert table_kind == "table"
     header, *rows = table.splitlines()

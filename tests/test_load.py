@@ -101,6 +101,70 @@ def test_eras(tiny_dir, by, eras):
     assert list(with_eras(load_docs(tiny_dir), by=by)["era"]) == eras
 
 
+def test_auto_eras(tiny_dir):
+    docs = load_docs(tiny_dir, by="auto")
+    assert list(docs["era"]) == ["2006", "2011"]
+    assert docs.attrs == {"era_scheme": "year", "era_reason": "2 distinct years, at most 6: single years",
+                          "era_by": "year"}
+    again = with_eras(load_docs(tiny_dir, by="plan"), by="auto")
+    assert list(again["era"]) == ["2006", "2011"]
+    assert again.attrs == docs.attrs
+
+
+def test_auto_eras_choose_plans(tmp_path):
+    # seven years of one speech each: grouped by five-year plan
+    years = [2004, 2005, 2006, 2010, 2011, 2016, 2021]
+    texts = {f"{y}.txt": f"{y}年的讲话。\n" for y in years}
+    meta = "id,file,year,title\n" + "".join(f"{y},{y}.txt,{y},题\n" for y in years)
+    docs = load_docs(write_corpus(tmp_path / "d", texts, meta), by="auto")
+    assert list(docs["era"]) == ["十五", "十五", "十一五", "十一五", "十二五", "十三五", "十四五"]
+    assert docs.attrs == {"era_scheme": "plan",
+                          "era_reason": "7 of 7 years hold a single speech: grouped by five-year plan",
+                          "era_by": "plan"}
+    # inspect_corpus decides on the speeches that load
+    docs, problems = inspect_corpus(write_corpus(tmp_path / "d", {}, meta + "x,x.txt,2022,缺\n"), by="auto")
+    assert [p.level for p in problems] == ["error"] and docs.attrs["era_scheme"] == "plan"
+
+
+@pytest.mark.parametrize(("by", "scheme", "era_by"), [
+    ("year", "year", "year"), ("plan", "plan", "plan"), ("congress", "congress", "congress"),
+    ({"乙": [2010, 2020], "甲": (2000, 2009)}, "ranges", {"甲": (2000, 2009), "乙": (2010, 2020)}),
+])
+def test_explicit_eras_are_given(tiny_dir, by, scheme, era_by):
+    attrs = {"era_scheme": scheme, "era_reason": "given", "era_by": era_by}
+    for docs in (load_docs(tiny_dir, by=by), with_eras(load_docs(tiny_dir), by=by)):
+        assert docs.attrs == attrs
+    assert inspect_corpus(tiny_dir, by=by)[0].attrs == attrs
+    assert list(inspect_corpus(tiny_dir, by=by)[0].attrs["era_by"]) == list(era_by)  # ranges in time order
+
+
+def test_empty_folder_still_records_the_eras(tmp_path):
+    docs, problems = inspect_corpus(tmp_path / "missing", by="auto")
+    assert problems and docs.empty
+    assert docs.attrs == {"era_scheme": "year", "era_reason": "no speeches: single years", "era_by": "year"}
+
+
+def test_a_year_outside_every_range_is_an_error(tiny_dir):
+    ranges = {"胡温时期": (2003, 2010)}
+    message = ("year 2011 is in none of the era ranges (胡温时期 2003-2010); "
+               "add a range that covers 2011 under [eras.ranges] in corpus.toml")
+    with pytest.raises(CorpusError) as err:
+        load_docs(tiny_dir, by=ranges)
+    assert str(err.value).endswith(f"tiny/metadata.csv line 3 (id b): {message}")
+    docs, problems = inspect_corpus(tiny_dir, by=ranges)
+    assert list(docs["id"]) == ["a"] and [p.level for p in problems] == ["error"]
+    with pytest.raises(CorpusError) as err:
+        with_eras(load_docs(tiny_dir), by=ranges)
+    assert str(err.value) == f"id b: {message}"
+
+
+def test_bad_by_fails_before_reading(tmp_path):
+    with pytest.raises(ValueError, match="by must be one of year, plan, congress, auto or a mapping, not 'decade'"):
+        inspect_corpus(tmp_path / "missing", by="decade")
+    with pytest.raises(ValueError, match="the first year is after the last"):
+        load_docs(tmp_path / "missing", by={"甲": (2010, 2000)})
+
+
 def test_extra_metadata_columns_are_kept(tmp_path):
     folder = write_corpus(tmp_path / "d", TINY_TEXTS,
                           "id,file,year,title,county_level\na,a.txt,2006,甲,县\nb,b.txt,2011,乙,市\n")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from .conftest import REPO
+from .conftest import DATA_DIR, FIGURES_DIR, REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
@@ -25,15 +27,20 @@ def test_notebook_is_stored_clean_and_thin(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_headless(path, tmp_path, shipped_report):
+def test_notebook_runs_headless_on_the_folder_it_is_given(path, tmp_path, monkeypatch, shipped_report):
+    data = tmp_path / "speeches"
+    shutil.copytree(DATA_DIR, data, ignore=shutil.ignore_patterns("figures"))
+    tracked = {p.name: p.read_bytes() for p in FIGURES_DIR.iterdir()}
+    monkeypatch.setenv("CORPUS_DATA_DIR", str(data))  # the kernel inherits it: as `CORPUS_DATA_DIR=… make lab`
     nb = nbformat.read(path, as_version=4)
-    parameters = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    parameters.source += f'\nOUT_DIR = r"{tmp_path}"'  # never write into the repo's figures/
     NotebookClient(nb, timeout=600, kernel_name="python3",
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
-    assert (tmp_path / "corpus_overview.png").exists() or "01-" not in path.name
-    if path.name.startswith("03-"):  # one topic pipeline: the notebook finds the report's topics
-        assert ((tmp_path / "topic_prevalence.csv").read_bytes()
-                == (shipped_report / "topic_prevalence.csv").read_bytes())
+    assert {p.name: p.read_bytes() for p in FIGURES_DIR.iterdir()} == tracked  # the repository's figures untouched
+    written = sorted(p.name for p in (data / "figures").iterdir())
+    expected = {"01": ["corpus_overview"], "02": ["keyness_by_era", "word_shift"], "03": ["topic_prevalence"],
+                "04": ["dating"]}[path.name[:2]]
+    assert written == sorted(f"{name}.{ext}" for name in expected for ext in ("csv", "pdf", "png", "svg"))
+    for name in expected:  # the notebooks find what the report finds
+        assert (data / "figures" / f"{name}.csv").read_bytes() == (shipped_report / f"{name}.csv").read_bytes(), name

@@ -32,8 +32,23 @@ def _add_data(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_by(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--by", choices=ERA_SCHEMES, default="year",
-                        help="eras: years, five-year plans (十二五) or party-congress periods (default: year)")
+    parser.add_argument("--by", choices=ERA_SCHEMES, default=None,
+                        help="eras: years, five-year plans (十二五), party-congress periods, or auto "
+                             "(default: the study file's, else auto)")
+
+
+def _study(args: argparse.Namespace):
+    """The data folder's study file with this run's command-line overrides."""
+    from dataclasses import replace
+
+    from .study import read_study
+
+    study = read_study(args.data)
+    if args.func is not cmd_report:  # only the report compares eras: the file's pairs need not fit another --by
+        study = replace(study, compare=())
+    return study.with_overrides(
+        by=getattr(args, "by", None), terms=getattr(args, "study_terms", None),
+        compare=getattr(args, "compare", None), lang=getattr(args, "lang", None))
 
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
@@ -88,6 +103,15 @@ def _dask_client(args: argparse.Namespace):
         client.close()
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """Write a commented study file (corpus.toml) that says how the report groups eras, charts terms, compares."""
+    from .study import write_study
+
+    path = write_study(args.data, force=args.force)
+    print(f"wrote {path}: edit it (eras, terms, comparisons, topics, language), then `corpus report`")
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Regenerate every figure and table."""
     os.environ.setdefault("MPLBACKEND", "Agg")
@@ -95,10 +119,10 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     stages = Stages()
     with _dask_client(args):
-        written = build_report(args.data, out_dir=args.out, force=args.force, stages=stages,
+        written = build_report(args.data, out_dir=args.out, study=_study(args), force=args.force, stages=stages,
                                backend="dask" if args.backend == "dask" else None,
                                log=lambda message: print(message, file=sys.stderr))
-    print(f"{len(written)} files in {args.out}")
+    print(f"{len(written)} files in {args.out or args.data / 'figures'}")
     if args.timings:
         print(stages.describe(), file=sys.stderr)
     return 0
@@ -182,14 +206,15 @@ def _cleaned_docs(args: argparse.Namespace):
     from .clean import clean_docs
     from .load import load_docs
 
-    return clean_docs(load_docs(args.data, by=getattr(args, "by", "year")))
+    return clean_docs(load_docs(args.data, by=_study(args).by))
 
 
 def cmd_terms(args: argparse.Namespace) -> int:
     """Count terms per era on the cleaned text: count, rate per 10,000 Han characters, speeches using it."""
     from .features import term_trajectories
 
-    table = term_trajectories(_cleaned_docs(args), args.terms, by=args.by)
+    docs = _cleaned_docs(args)
+    table = term_trajectories(docs, args.terms, by=docs.attrs["era_by"])
     columns = ["era", "term", "count", "per10k", "docs", "n_docs", "n_chars"]
     if args.csv:
         table[columns].to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.3f")
@@ -254,11 +279,14 @@ def cmd_topics(args: argparse.Namespace) -> int:
     from .clean import split_paragraphs
     from .topics import auto_topics, npmi_coherence
 
-    if args.k != "auto" and not (args.k.isascii() and args.k.isdigit()):
+    if args.k not in (None, "auto") and not (args.k.isascii() and args.k.isdigit()):
         raise CorpusError(f"--k must be a whole number or 'auto', not {args.k!r}")
+    study = _study(args)
+    k = study.topics_k if args.k is None else "auto" if args.k == "auto" else int(args.k)
+    model_name = args.model or study.topics_model
     docs = _cleaned_docs(args)
-    result = auto_topics(_tokens(args, docs), split_paragraphs(docs), docs, model=args.model,
-                         k="auto" if args.k == "auto" else int(args.k), stability=not args.csv)
+    result = auto_topics(_tokens(args, docs), split_paragraphs(docs), docs, model=model_name, k=k,
+                         stability=not args.csv)
     model, prevalence = result.model, result.prevalence
     if args.csv:
         result.topic_words.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
@@ -266,7 +294,7 @@ def cmd_topics(args: argparse.Namespace) -> int:
         prevalence.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
         return 0
     curve = result.coherence
-    print(f"{args.model.upper()} topics over {len(result.units):,} paragraphs of {docs['id'].nunique()} speeches, "
+    print(f"{model_name.upper()} topics over {len(result.units):,} paragraphs of {docs['id'].nunique()} speeches, "
           f"k={result.k}" + (f" (most coherent of {curve['k'].min()}–{curve['k'].max()})" if curve is not None else ""))
     coherence = npmi_coherence(model.topic_words, result.units).set_index("topic")["coherence"]
     for topic in range(result.k):
@@ -363,11 +391,22 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.set_defaults(func=cmd_validate)
 
+    p = sub.add_parser("init", help="write a commented study file (corpus.toml) into the data folder",
+                       description=cmd_init.__doc__)
+    p.add_argument("--force", action="store_true", help="replace an existing corpus.toml")
+    _add_data(p)
+    p.set_defaults(func=cmd_init)
+
     p = sub.add_parser("report", help="regenerate every figure and table",
                        description=cmd_report.__doc__)
     _add_data(p)
-    p.add_argument("--out", type=Path, default=config.FIGURES_DIR, metavar="DIR",
-                   help="output folder (default: %(default)s)")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="output folder (default: DIR/figures of the data folder)")
+    _add_by(p)
+    p.add_argument("--terms", dest="study_terms", nargs="+", metavar="TERM",
+                   help="terms to chart instead of the study file's (a literal, a regex or NAME=PATTERN)")
+    p.add_argument("--compare", nargs="+", metavar="A:B", help="eras to compare, e.g. 2011:2023 (default: first:last)")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of titles and axis labels (default: zh)")
     p.add_argument("--force", action="store_true", help="redo everything even if nothing changed since the last run")
     p.add_argument("--timings", action="store_true", help="print the wall time and peak memory of each stage")
     p.add_argument("--backend", choices=("local", "dask"), default="local",
@@ -426,10 +465,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("topics", help="topic models over paragraphs, and their share by era",
                        description=cmd_topics.__doc__, epilog="example: corpus topics --k auto --model nmf --by plan")
-    p.add_argument("--k", default="auto", metavar="N|auto",
-                   help="number of topics, or auto: the most coherent (default)")
-    p.add_argument("--model", choices=config.TOPIC_MODELS, default="nmf",
-                   help="NMF on TF-IDF (default) or LDA on counts")
+    p.add_argument("--k", default=None, metavar="N|auto",
+                   help="number of topics, or auto: the most coherent (default: the study file's, else auto)")
+    p.add_argument("--model", choices=config.TOPIC_MODELS, default=None,
+                   help="NMF on TF-IDF or LDA on counts (default: the study file's, else nmf)")
     p.add_argument("--csv", action="store_true", help="topic words, a blank line, then prevalence by era, as CSV")
     _add_by(p)
     _add_engine(p)

@@ -87,9 +87,6 @@ def year_max() -> int:
 # (□□县), it is not a Han character, and jieba emits it as a single token.
 PLACEHOLDER = "\u25a1"
 
-# The report's word shift compares these eras when the data have them (else the first and last era).
-WORD_SHIFT_ERAS = ("2011", "2023")
-
 # Topic models: NMF on TF-IDF, LDA on counts (here so that the command line lists them without loading sklearn).
 TOPIC_MODELS = ("nmf", "lda")
 

@@ -299,8 +299,10 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None) -> pd.
         basis = getattr(doc, "year_basis", "") or ""
         rows.append((doc.id, int(doc.year), basis, estimate.low, estimate.high, estimate.best,
                      estimate.low is None or int(doc.year) in estimate, len(estimate.evidence), estimate.evidence))
-    return pd.DataFrame(rows, columns=["id", "year", "year_basis", "low", "high", "best", "inside", "n_markers",
-                                       "evidence"])
+    frame = pd.DataFrame(rows, columns=["id", "year", "year_basis", "low", "high", "best", "inside", "n_markers",
+                                        "evidence"])
+    # Nullable integers: a speech without markers has no range, and the others' years stay whole (not 1985.0).
+    return frame.astype({"low": "Int64", "high": "Int64", "best": "Int64"})
 
 
 def check_years(dated: pd.DataFrame, *, shown: int = 3) -> list[str]:

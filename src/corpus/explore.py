@@ -27,6 +27,8 @@ class Exploration:
     trajectories: pd.DataFrame
     speeches: pd.DataFrame
     lines: pd.DataFrame
+    missing: list[str]
+    """The terms with no match in any speech."""
 
 
 def split_query(query: str) -> list[str]:
@@ -48,7 +50,9 @@ def explore_terms(docs: pd.DataFrame, query: str, *, by="year", width: int = 15,
     trajectories = term_trajectories(docs, terms, by=by)
     speeches = term_counts(docs, terms)
     lines = pd.concat([kwic(docs, term, width=width).assign(term=term) for term in terms], ignore_index=True)
-    return Exploration(terms, trajectories, speeches, lines.head(max_lines))
+    found = speeches.groupby("term", sort=False)["count"].sum()
+    missing = [term for term in terms if found.get(term, 0) == 0]
+    return Exploration(terms, trajectories, speeches, lines.head(max_lines), missing)
 
 
 def term_explorer(docs: pd.DataFrame, *, value: str = "十二五, 高质量(追赶)?发展", by="year"):
@@ -71,12 +75,13 @@ def term_explorer(docs: pd.DataFrame, *, value: str = "十二五, 高质量(追�
     Returns
     -------
     ipywidgets.VBox
-        Its children: the text field and the output.
+        Its children: the text field, a hint (Enter applies), and the output.
     """
     import ipywidgets as widgets
 
     field = widgets.Text(value=value, description="提法", continuous_update=False,
-                         layout=widgets.Layout(width="60%"))
+                         placeholder="十二五, 高质量(追赶)?发展", layout=widgets.Layout(width="60%"))
+    hint = widgets.HTML("Terms or regular expressions, separated by commas; press <b>Enter</b> to apply.")
     output = widgets.Output()
 
     def show(_=None):
@@ -89,12 +94,13 @@ def term_explorer(docs: pd.DataFrame, *, value: str = "十二五, 高质量(追�
         image = _figure_png(display.figure_)
         plt.close(display.figure_)
         lines = result.lines[["term", "doc_id", "year", "left", "match", "right"]]
+        notes = (_stream(f"no match in any speech: {', '.join(result.missing)}\n"),) if result.missing else ()
         # One assignment: the old output is replaced at once, without a blank flash in between.
-        output.outputs = (_display_data(image), _display_data(lines))
+        output.outputs = (*notes, _display_data(image), _display_data(lines))
 
     field.observe(show, names="value")
     show()
-    return widgets.VBox([field, output])
+    return widgets.VBox([field, hint, output])
 
 
 def _stream(text: str) -> dict:

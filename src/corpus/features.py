@@ -43,15 +43,6 @@ FAMILIES: dict[str, str] = {
     "习近平新时代中国特色社会主义思想": "习近平新时代中国特色社会主义思想",
     "疫情": "(?:新冠肺炎)?疫情",
 }
-# The default trajectories: a plan fading, a slogan rising, plan and theory markers.
-DEFAULT_TERMS: dict[str, str] = {
-    "十一五": "十一五",
-    "十二五": "十二五",
-    "十四五": "十四五",
-    "科学发展观": "科学发展观",
-    "高质量发展": FAMILIES["高质量发展"],
-    "新时代": "新时代",
-}
 BOOTSTRAP_MIN_DOCS = 3
 
 
@@ -107,7 +98,7 @@ def _era_year(era: str, by) -> float:
 
 def term_trajectories(
     docs: pd.DataFrame,
-    terms=None,
+    terms,
     *,
     by="year",
     n_boot: int = 2000,
@@ -119,9 +110,8 @@ def term_trajectories(
     ----------
     docs : pandas.DataFrame
         A cleaned docs frame whose ``era`` matches ``by``.
-    terms : str, list of str or mapping, optional
-        Literals, regular expressions or named families; default
-        :data:`DEFAULT_TERMS`.
+    terms : str, list of str or mapping
+        Literals, regular expressions or named families (see :func:`parse_terms`).
     by : {"year", "plan", "congress"} or mapping
         The era grouping used in ``docs`` (for the ``year`` column).
     n_boot : int
@@ -139,7 +129,7 @@ def term_trajectories(
         ``docs`` the speeches using the term, ``n_docs`` the era's speeches,
         ``year`` the era's position on a time axis. Eras in time order.
     """
-    counts = term_counts(docs, DEFAULT_TERMS if terms is None else terms)
+    counts = term_counts(docs, terms)
     rng = np.random.default_rng(random_state)
     rows = []
     for (era, term), group in counts.groupby(["era", "term"], sort=False):
@@ -173,6 +163,85 @@ def count_terms(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     grouped["_era"] = grouped["era"].map({e: i for i, e in enumerate(ordered_eras(docs))})
     grouped = grouped.sort_values(["_era", "count", "term"], ascending=[True, False, True], kind="stable")
     return grouped[["era", "term", "count", "docs"]].reset_index(drop=True)
+
+
+def changing_terms(counts: pd.DataFrame, *, candidates: Iterable[str], n: int = 6, min_count: int = 5,
+                   min_docs: int = 2) -> list[str]:
+    """The candidate terms whose use changes most across eras, for a corpus no one has chosen terms for.
+
+    Each candidate seen at least ``min_count`` times in at least ``min_docs``
+    speeches is scored by the G² of its counts across eras against its
+    overall share of each era's content tokens (a test of homogeneity: high
+    when the term rises or fads, low when it is used evenly). The ``n``
+    highest are returned in order of the era where their rate peaks, so that
+    a chart of them reads from the oldest slogan to the newest.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        The counts frame (:func:`count_terms`): ``era, term, count, docs``, eras in time order.
+    candidates : iterable of str
+        Terms to choose from, e.g. the lexicon's 提法.
+    n, min_count, min_docs : int
+        How many to return, and the least use of a candidate.
+
+    Returns
+    -------
+    list of str
+        At most ``n`` terms (fewer when fewer qualify).
+
+    Examples
+    --------
+    >>> counts = pd.DataFrame({"era": ["2006", "2006", "2006", "2023", "2023", "2023"],
+    ...                        "term": ["十一五", "工会", "职工", "工会", "职工", "新时代"],
+    ...                        "count": [6, 50, 44, 50, 44, 6], "docs": [2, 2, 2, 2, 2, 2]})
+    >>> changing_terms(counts, candidates=["十一五", "新时代", "工会"], n=2)
+    ['十一五', '新时代']
+    """
+    eras = list(dict.fromkeys(counts["era"]))
+    table = counts.pivot_table(index="term", columns="era", values="count", aggfunc="sum", fill_value=0)
+    table = table.reindex(columns=eras)
+    docs = counts.groupby("term")["docs"].sum()
+    era_totals = table.sum(axis=0).to_numpy(dtype=float)
+    wanted = [t for t in dict.fromkeys(candidates) if t in table.index]
+    observed = table.loc[wanted].to_numpy(dtype=float)
+    totals = observed.sum(axis=1)
+    keep = (totals >= min_count) & (docs.reindex(wanted).fillna(0).to_numpy() >= min_docs)
+    observed, totals = observed[keep], totals[keep]
+    names = [t for t, k in zip(wanted, keep, strict=True) if k]
+    if not names:
+        return []
+    expected = totals[:, None] * era_totals[None, :] / era_totals.sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        g2 = 2 * np.where(observed > 0, observed * np.log(observed / expected), 0.0).sum(axis=1)
+    order = sorted(range(len(names)), key=lambda i: (-round(g2[i], 9), names[i]))[:n]
+    peak = (observed / era_totals[None, :]).argmax(axis=1)
+    return [names[i] for i in sorted(order, key=lambda i: (peak[i], names[i]))]
+
+
+def terms_to_chart(terms: Mapping[str, str], counts: pd.DataFrame, *, candidates: Iterable[str],
+                   n: int = 6) -> dict[str, str]:
+    """The terms a report charts: those the study names, else the :func:`changing_terms` of the data.
+
+    Parameters
+    ----------
+    terms : mapping of str to str
+        ``{name: pattern}`` from the study file (empty: choose from the data).
+    counts : pandas.DataFrame
+        The counts frame (:func:`count_terms`).
+    candidates : iterable of str
+        Terms to choose from when none are named (the lexicon's 提法).
+    n : int
+        How many to choose.
+
+    Returns
+    -------
+    dict of str to str
+        ``{name: pattern}``; a chosen lexicon term is its own, escaped, pattern.
+    """
+    if terms:
+        return dict(terms)
+    return {term: re.escape(term) for term in changing_terms(counts, candidates=candidates, n=n)}
 
 
 def _pair_counts(tokens: pd.DataFrame) -> tuple[list[str], pa.Array, np.ndarray, np.ndarray, np.ndarray]:

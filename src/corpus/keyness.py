@@ -205,19 +205,47 @@ def top_keyness(table: pd.DataFrame, *, measure: str = "g2", top_n: int = 15) ->
     return ranked.groupby("_era", sort=False).head(top_n).drop(columns="_era").reset_index(drop=True)
 
 
-def comparison_eras(eras: list[str], *, wanted: tuple[str, str] | None = None) -> tuple[str, str]:
-    """The two eras a word shift compares: ``wanted`` when both are present, else the first and the last.
+def notable_keyness(table: pd.DataFrame, *, alpha: float = 0.01, top_n: int = 50) -> pd.DataFrame:
+    """The rows worth keeping of a keyness table: significant, or among the era's strongest.
+
+    A table of every term in every era grows as terms × eras (68 MB at 56
+    eras); most rows are terms used about equally everywhere. This keeps a
+    row when its ``p`` is below ``alpha`` or when it is among the ``top_n``
+    highest signed G² of its era (the most distinctive, significant or not,
+    so that a small era still shows its leaders). Order is kept.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`keyness_by_era` (or of :func:`keyness`, without an ``era`` column).
+    alpha : float
+        Significance level (0.01: G² above 6.63).
+    top_n : int
+        Rows kept per era regardless of ``p``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The kept rows, index reset; ``attrs["kept"]`` says the rule and how many rows of how many.
 
     Examples
     --------
-    >>> comparison_eras(["2006", "2011", "2023"], wanted=("2011", "2023"))
-    ('2011', '2023')
-    >>> comparison_eras(["十一五", "十二五"], wanted=("2011", "2023"))
-    ('十一五', '十二五')
+    >>> table = pd.DataFrame({"era": ["a", "a", "a"], "term": ["x", "y", "z"],
+    ...                       "g2": [12.0, 3.0, -2.0], "p": [0.0005, 0.08, 0.16]})
+    >>> notable_keyness(table, top_n=1)["term"].tolist()
+    ['x']
+    >>> notable_keyness(table, top_n=2)["term"].tolist()
+    ['x', 'y']
     """
-    if wanted is not None and all(era in eras for era in wanted):
-        return wanted
-    return eras[0], eras[-1]
+    _check_top_n(top_n)
+    if not 0 < alpha < 1:
+        raise CorpusError(f"alpha must be between 0 and 1, not {alpha!r}")
+    era = table["era"] if "era" in table else pd.Series("", index=table.index)
+    rank = table["g2"].groupby(era, sort=False).rank(method="first", ascending=False)
+    kept = table[(table["p"] < alpha) | (rank <= top_n)].reset_index(drop=True)
+    kept.attrs["kept"] = (f"{len(kept):,} of {len(table):,} rows: p < {alpha:g} "
+                          f"or among the {top_n} highest G² of each era")
+    return kept
 
 
 def word_shift(

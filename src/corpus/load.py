@@ -9,7 +9,7 @@ column        dtype    meaning
 ============  =======  =====================================================
 id            str      the metadata id ("000"); zero padding is kept
 year          int      year of the speech, as recorded in the metadata
-era           str      era label for the chosen grouping (``by=``)
+era           str      era label for the chosen grouping (``by=``, see below)
 title         str      title from the metadata
 place, occasion, speaker_role, source, year_basis, notes
               str      optional metadata ("" when absent)
@@ -20,8 +20,16 @@ n_chars       int      ``len(text)``
 sha256        str      SHA-256 of the raw bytes of the file
 ============  =======  =====================================================
 
-Any other metadata column is carried along unchanged. Problems a user can
-fix raise :class:`~corpus.errors.CorpusError` with a one-line message;
+Any other metadata column is carried along unchanged. ``docs.attrs`` records
+the grouping: ``"era_scheme"`` is its name, ``"year"``, ``"plan"``,
+``"congress"`` or ``"ranges"`` (``by="auto"`` becomes ``"year"`` or
+``"plan"`` by :func:`corpus.periods.choose_era_scheme`); ``"era_reason"`` is
+``"given"`` for an explicit ``by``, else the one-line reason of the automatic
+choice; ``"era_by"`` is what to pass on as ``by=`` (the scheme name, or the
+checked ``{label: (first, last)}`` ranges in time order). With custom ranges, a speech whose year no
+range covers is an error (naming the year and the fix), never an era "其他".
+
+Problems a user can fix raise :class:`~corpus.errors.CorpusError` with a one-line message;
 :func:`inspect_corpus` collects all of them instead, for ``corpus validate``.
 """
 
@@ -41,7 +49,7 @@ import pandas as pd
 
 from . import config
 from .errors import CorpusError
-from .periods import era_of
+from .periods import ERA_SCHEMES, OTHER, check_ranges, choose_era_scheme, era_of
 
 DOC_COLUMNS = (
     "id",
@@ -255,7 +263,8 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
         return None, set(), [Problem(
             "error",
             f"{shown}: missing required column {', '.join(repr(c) for c in missing)} "
-            f"(header is: {','.join(header)}); the header needs {','.join(config.REQUIRED_COLUMNS)}",
+            f"(header is: {','.join(_one_line(h) for h in header)}); "
+            f"the header needs {','.join(config.REQUIRED_COLUMNS)}",
         )]
     duplicated = sorted({col for col in header if header.count(col) > 1})
     if duplicated:
@@ -319,17 +328,29 @@ def inspect_corpus(
 ) -> tuple[pd.DataFrame, list[Problem]]:
     """Load what can be loaded and collect every problem.
 
+    Parameters
+    ----------
+    data_dir : path
+        Folder with ``metadata.csv`` and the transcripts.
+    by : {"year", "plan", "congress", "auto"} or mapping
+        The era grouping, as for :func:`load_docs`; ``"auto"`` chooses from
+        the years of the transcripts without errors.
+
     Returns
     -------
     docs : pandas.DataFrame
-        The docs frame (see module docstring) of the transcripts without errors.
+        The docs frame (see module docstring) of the transcripts without errors,
+        with ``attrs["era_scheme"]``, ``attrs["era_reason"]`` and ``attrs["era_by"]``.
     problems : list of Problem
         Errors (the corpus cannot be used as is) and warnings, in file order.
+        A year outside every custom range is an error of its transcript.
     """
     data_dir = Path(data_dir)
+    resolved, _ = _resolve_by(by, [])  # an unknown scheme or invalid ranges fail here, before any reading
+    ranges = resolved if isinstance(resolved, Mapping) else None
     meta, named, problems = _read_metadata(data_dir)
     if meta is None:
-        return _empty_docs(), problems
+        return with_eras(_empty_docs(), by=by), problems
     rows = []
     seen_text: dict[str, str] = {}
     for row in meta.to_dict("records"):
@@ -356,10 +377,14 @@ def inspect_corpus(
             continue
         seen_text[text_key] = row["id"]
         year = parse_year(row["year"])
+        if ranges is not None and era_of(year, by=ranges) == OTHER:
+            problems.append(Problem("error", _uncovered_year(
+                f"{_shown(data_dir / config.METADATA_FILE)} line {row['line']} (id {row['id']})", year, ranges)))
+            continue
         rows.append({
             **{k: v for k, v in row.items() if k != "line"},
             "year": year,
-            "era": era_of(year, by=by),
+            "era": "",
             "text": text,
             "encoding": encoding,
             "n_chars": len(text),
@@ -378,11 +403,11 @@ def inspect_corpus(
                 "error",
                 f"{_shown(data_dir / config.METADATA_FILE)}: lists no transcripts; add one with `corpus add`",
             ))
-        return _empty_docs(), problems
+        return with_eras(_empty_docs(), by=by), problems
     docs = pd.DataFrame(rows)
     extra = [c for c in docs.columns if c not in DOC_COLUMNS]
     docs = docs[[*DOC_COLUMNS, *extra]].sort_values(["year", "id"], kind="stable").reset_index(drop=True)
-    return docs, problems
+    return with_eras(docs, by=by), problems
 
 
 def load_docs(
@@ -396,19 +421,30 @@ def load_docs(
     ----------
     data_dir : path
         Folder with ``metadata.csv`` and the transcripts.
-    by : {"year", "plan", "congress"} or mapping
+    by : {"year", "plan", "congress", "auto"} or mapping
         How years are grouped into the ``era`` column (see
-        :func:`corpus.periods.era_of`).
+        :func:`corpus.periods.era_of`); ``"auto"`` chooses single years or
+        five-year plans from the corpus's years
+        (:func:`corpus.periods.choose_era_scheme`); a mapping
+        ``{label: (first, last)}`` gives custom ranges, which must cover
+        every speech's year.
 
     Returns
     -------
     pandas.DataFrame
-        The docs frame described in the module docstring.
+        The docs frame described in the module docstring;
+        ``attrs["era_scheme"]`` names the grouping used,
+        ``attrs["era_reason"]`` says why (``"given"`` unless ``by="auto"``)
+        and ``attrs["era_by"]`` is the resolved ``by`` to pass on.
 
     Raises
     ------
     CorpusError
-        On the first error :func:`inspect_corpus` finds (warnings pass).
+        On the first error :func:`inspect_corpus` finds (warnings pass),
+        including a year outside every custom range.
+    ValueError
+        For an unknown ``by`` or invalid ranges (see
+        :func:`corpus.periods.check_ranges`).
 
     Examples
     --------
@@ -424,8 +460,45 @@ def load_docs(
 
 
 def with_eras(docs: pd.DataFrame, *, by: str | Mapping[str, tuple[int, int]] = "year") -> pd.DataFrame:
-    """Return a copy of ``docs`` whose ``era`` column uses another grouping."""
-    return docs.assign(era=[era_of(int(y), by=by) for y in docs["year"]])
+    """Return a copy of ``docs`` whose ``era`` column uses another grouping.
+
+    ``by`` is as for :func:`load_docs` (``"auto"`` chooses from
+    ``docs["year"]``); ``attrs["era_scheme"]``, ``attrs["era_reason"]`` and
+    ``attrs["era_by"]`` record the grouping used (see the module docstring).
+
+    Raises
+    ------
+    CorpusError
+        When custom ranges leave a speech's year uncovered.
+    """
+    years = [int(y) for y in docs["year"]]
+    scheme, reason = _resolve_by(by, years)
+    eras = {year: era_of(year, by=scheme) for year in set(years)}
+    if isinstance(scheme, Mapping):
+        uncovered = sorted(year for year, era in eras.items() if era == OTHER)
+        if uncovered:
+            first_id = next(i for i, y in zip(docs["id"], years, strict=True) if y == uncovered[0])
+            raise CorpusError(_uncovered_year(f"id {first_id}", uncovered[0], scheme))
+    out = docs.assign(era=[eras[year] for year in years])
+    out.attrs.update(era_scheme="ranges" if isinstance(scheme, Mapping) else scheme, era_reason=reason, era_by=scheme)
+    return out
+
+
+def _resolve_by(by, years: list[int]) -> tuple[str | dict[str, tuple[int, int]], str]:
+    """The grouping to use and why: checked ranges, an explicit scheme ("given"), or the automatic choice."""
+    if isinstance(by, Mapping):
+        return check_ranges(by), "given"
+    if by == "auto":
+        return choose_era_scheme(years)
+    if by not in ERA_SCHEMES:
+        raise ValueError(f"by must be one of {', '.join(ERA_SCHEMES)} or a mapping, not {by!r}")
+    return by, "given"
+
+
+def _uncovered_year(where: str, year: int, ranges: Mapping[str, tuple[int, int]]) -> str:
+    spans = ", ".join(f"{label} {first}-{last}" for label, (first, last) in ranges.items())
+    return (f"{where}: year {year} is in none of the era ranges ({spans}); "
+            f"add a range that covers {year} under [eras.ranges] in corpus.toml")
 
 
 def _raise_first(problems: list[Problem]) -> None:
@@ -436,6 +509,11 @@ def _raise_first(problems: list[Problem]) -> None:
 
 def _empty_docs() -> pd.DataFrame:
     return pd.DataFrame({col: pd.Series(dtype=object) for col in DOC_COLUMNS})
+
+
+def _one_line(value: str) -> str:
+    """A value of the file shown inside a one-line message: line breaks as ``\\n``."""
+    return value.replace("\r", "\\r").replace("\n", "\\n")
 
 
 def _shown(path: Path) -> str:

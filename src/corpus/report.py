@@ -10,14 +10,16 @@ with nothing changed stops at once.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+
+import pandas as pd
 
 from . import config
 from .clean import clean_docs, split_paragraphs
 from .dating import date_docs, era_markers_file, read_era_markers
 from .errors import CorpusError
 from .features import (
-    DEFAULT_TERMS,
     count_terms,
     doc_similarity,
     documents_table,
@@ -25,13 +27,15 @@ from .features import (
     era_tfidf,
     term_counts,
     term_trajectories,
+    terms_to_chart,
 )
 from .files import write_csv_atomic
-from .keyness import comparison_eras, keyness_by_era, word_shift
+from .keyness import keyness, keyness_by_era, notable_keyness, word_shift
 from .lexicon import lexicon_file, read_lexicon, read_stopwords, stopwords_file
 from .load import load_docs
 from .manifest import code_and_libraries, fingerprint, up_to_date, write_manifest
 from .memory import Stages
+from .periods import ordered_eras
 from .plots import (
     FigureSaver,
     overview_table,
@@ -46,23 +50,27 @@ from .plots import (
     plot_word_shift,
 )
 from .segment import make_segmenter, segment_docs
+from .study import STUDY_FILE, Study, comparison_pairs, read_study
 from .topics import auto_topics
 
 
-def report_inputs(docs, data_dir: Path) -> str:
-    """One hash of everything the report's files depend on: metadata, transcripts, resources, code, settings."""
+def report_inputs(docs, data_dir: Path, study: Study) -> str:
+    """One hash of everything the report's files depend on: metadata, transcripts, study, resources, code."""
     resources = (lexicon_file(data_dir), stopwords_file(data_dir), era_markers_file(data_dir))
-    settings = (config.WORD_SHIFT_ERAS, config.TOPIC_SAMPLE, config.MAX_FIGURE_ROWS, config.SEED)
+    study_file = data_dir / STUDY_FILE
+    settings = (config.TOPIC_SAMPLE, config.MAX_FIGURE_ROWS, config.SEED, repr(replace(study, source=None)))
     return fingerprint([
         (data_dir / config.METADATA_FILE).read_bytes(), *map(str.encode, docs["sha256"]),
-        *(path.read_bytes() for path in resources), *code_and_libraries(), repr(settings).encode(),
+        study_file.read_bytes() if study_file.is_file() else b"", *(path.read_bytes() for path in resources),
+        *code_and_libraries(), repr(settings).encode(),
     ])
 
 
 def build_report(
     data_dir: str | Path = config.DATA_DIR,
     *,
-    out_dir: str | Path = config.FIGURES_DIR,
+    out_dir: str | Path | None = None,
+    study: Study | None = None,
     cache_dir: str | Path | bool = True,
     log: Callable[[str], None] = lambda message: None,
     force: bool = False,
@@ -70,12 +78,18 @@ def build_report(
     backend: str | None = None,
     figure_worker: bool = True,
 ) -> list[Path]:
-    """Load, clean and analyse a data folder; write all figures and tables.
+    """Load, clean and analyse a data folder as its study file says; write all figures and tables.
 
     Parameters
     ----------
-    data_dir, out_dir : path
-        The data folder, and where figures and tables go.
+    data_dir : path
+        The data folder.
+    out_dir : path, optional
+        Where figures and tables go; default ``DATA_DIR/figures``.
+    study : Study, optional
+        Eras, terms, comparisons, topics and language; default: the folder's
+        ``corpus.toml`` (:func:`corpus.study.read_study`), with command-line
+        overrides applied by the caller.
     cache_dir : path or bool
         Segmentation cache: True for the default folder, a folder, or False for none.
     log : callable
@@ -95,68 +109,87 @@ def build_report(
     list of pathlib.Path
         Every file written (or, when nothing changed, every file of the last run).
     """
-    out_dir, data_dir, stages = Path(out_dir), Path(data_dir), stages or Stages()
+    data_dir, stages = Path(data_dir), stages or Stages()
+    out_dir = data_dir / "figures" if out_dir is None else Path(out_dir)
+    study = read_study(data_dir) if study is None else study
     with stages("load"):
-        docs = load_docs(data_dir)
-        inputs = report_inputs(docs, data_dir)
+        docs = load_docs(data_dir, by=study.by)
+        inputs = report_inputs(docs, data_dir, study)
     if not force and (files := up_to_date(out_dir, inputs)) is not None:
         log(f"up to date: nothing changed since the last report ({len(files)} files in {out_dir})")
         return files
+    scheme, reason, by, lang = docs.attrs["era_scheme"], docs.attrs["era_reason"], docs.attrs["era_by"], study.lang
+    log(f"eras: {scheme} ({reason})")
+    pairs = comparison_pairs(study, ordered_eras(docs))  # a bad comparison fails now, not after segmenting
     written: list[Path] = []
     with FigureSaver(background=figure_worker) as saver:
-        def save(display) -> None:
-            written.extend(saver.save(display, out_dir=out_dir))
+        def save(display, name: str | None = None) -> None:
+            written.extend(saver.save(display, name, out_dir=out_dir))
+
+        def table(frame, name: str) -> None:
+            written.append(write_csv_atomic(frame, out_dir / f"{name}.csv"))
 
         with stages("clean"):
             # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
             docs = clean_docs(docs).drop(columns="text")
             paragraphs = split_paragraphs(docs).drop(columns="text")
-        # First what reads the cleaned text, so that it can be dropped before the tokens arrive.
         with stages("overview"):
-            save(plot_overview(overview_table(docs)))
-        with stages("trajectories"):
-            save(plot_trajectories(term_trajectories(docs, DEFAULT_TERMS), speeches=term_counts(docs, DEFAULT_TERMS)))
+            save(plot_overview(overview_table(docs, lang=lang), lang=lang))
         with stages("dating"):
-            save(plot_dating(date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)))))
+            save(plot_dating(date_docs(docs, markers=read_era_markers(era_markers_file(data_dir))), lang=lang))
         with stages("segment"):
             lexicon = read_lexicon(lexicon_file(data_dir))
             segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
             tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
                                   cache_dir=cache_dir, backend=backend)
-            docs = docs.drop(columns="text_clean")
         log(f"segmented {tokens.attrs['segmented']}, cached {tokens.attrs['cached']}")
         with stages("documents"):
-            table = documents_table(docs, paragraphs, tokens, terms=lexicon["term"])
-            written.append(write_csv_atomic(table, out_dir / "documents.csv"))
+            table(documents_table(docs.drop(columns="text_clean"), paragraphs, tokens, terms=lexicon["term"])
+                  .assign(era_scheme=scheme, era_reason=reason), "documents")
         with stages("keyness"):
             counts = count_terms(tokens, docs)
             eras = list(dict.fromkeys(counts["era"]))
             if len(eras) >= 2:
-                save(plot_keyness(keyness_by_era(counts)))
-                reference, comparison = comparison_eras(eras, wanted=config.WORD_SHIFT_ERAS)
-                shift = word_shift(counts, reference=reference, comparison=comparison)
-                save(plot_word_shift(shift, reference=reference, comparison=comparison))
+                kdf = notable_keyness(keyness_by_era(counts))
+                log(f"keyness_by_era.csv: {kdf.attrs['kept']}")
+                save(plot_keyness(kdf, lang=lang))
+                for number, (reference, comparison) in enumerate(pairs, start=1):
+                    shift = word_shift(counts, reference=reference, comparison=comparison)
+                    save(plot_word_shift(shift, reference=reference, comparison=comparison, lang=lang),
+                         "word_shift" if number == 1 else f"word_shift_{number}")
+                table(pd.concat([notable_keyness(keyness(counts, target=comparison, reference=reference))
+                                 .assign(target=comparison, reference=reference) for reference, comparison in pairs],
+                                ignore_index=True), "keyness_pairs")
+        with stages("trajectories"):
+            terms = terms_to_chart(study.terms, counts, candidates=lexicon["term"])
+            if terms:
+                save(plot_trajectories(term_trajectories(docs, terms, by=by), speeches=term_counts(docs, terms),
+                                       lang=lang))
+            else:
+                log("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
+                    "name the terms to chart in corpus.toml [terms] (corpus init)")
+            docs = docs.drop(columns="text_clean")
         with stages("similarity"):
             if len(docs) <= config.MAX_FIGURE_ROWS:
                 labels = {doc_id: f"{doc_id} ({year})" for doc_id, year in zip(docs["id"], docs["year"], strict=True)}
-                save(plot_similarity(doc_similarity(tokens, docs), labels=labels))
+                save(plot_similarity(doc_similarity(tokens, docs), labels=labels, lang=lang))
             else:  # speech by speech is quadratic and unreadable: compare eras instead
-                save(plot_similarity(era_similarity(tokens, docs),
-                                     title="各时期讲话之间的平均用词相似度（TF-IDF 余弦）"))
-            written.append(write_csv_atomic(era_tfidf(tokens, docs), out_dir / "era_tfidf.csv"))
+                save(plot_similarity(era_similarity(tokens, docs), by="era", lang=lang))
+            table(era_tfidf(tokens, docs), "era_tfidf")
         with stages("topics"):
             try:
-                topics = auto_topics(tokens, paragraphs, docs)
+                topics = auto_topics(tokens, paragraphs, docs, k=study.topics_k, model=study.topics_model)
             except CorpusError as err:
                 log(f"topics skipped: {err}")
             else:
                 log(topics.describe())
-                save(plot_coherence(topics.coherence))
-                save(plot_topic_prevalence(topics.prevalence))
-                save(plot_topic_words(topics.model.topic_words, labels=topics.model.labels))
+                if topics.coherence is not None:  # k chosen by coherence, not given
+                    save(plot_coherence(topics.coherence, lang=lang))
+                save(plot_topic_prevalence(topics.prevalence, lang=lang))
+                save(plot_topic_words(topics.model.topic_words, labels=topics.model.labels, lang=lang))
                 if topics.changes is not None:
-                    written.append(write_csv_atomic(topics.changes, out_dir / "topic_changes.csv"))
-                written.append(write_csv_atomic(topics.stability, out_dir / "topic_stability.csv"))
+                    table(topics.changes, "topic_changes")
+                table(topics.stability, "topic_stability")
         with stages("figures"):  # what the worker has still to draw
             saver.wait()
     write_manifest(out_dir, inputs, written)
