@@ -2,21 +2,40 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corpus import clean_docs, clean_text, load_docs, split_paragraphs, split_sections
 from corpus.clean import (
+    SCRIPT_MIXED_MIN_SHARE,
+    SCRIPT_TRADITIONAL_MIN_SHARE,
+    STEPS,
+    count_han,
     drop_zero_width,
     fold_punctuation,
+    guard_numerals,
     is_residue,
     join_broken_lines,
     mask_placeholders,
     normalize_width,
     remove_residue_lines,
+    script_neutral_pattern,
+    script_of,
+    term_pattern,
+    to_simplified,
     unify_whitespace,
+    unify_zeros,
 )
+from corpus.load import read_text_file
+
+from .conftest import DATA_DIR
+
+TRADITIONAL = "我們國家爲人民服務，於一九五四年召開會議。"
+SIMPLIFIED = "我们国家为人民服务，于一九五四年召开会议。"
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -119,6 +138,145 @@ def test_fold_punctuation(text, expected):
     assert fold_punctuation(text) == expected
 
 
+# --------------------------------------------------------------------------- script
+
+
+def test_to_simplified_converts_characters_and_phrases():
+    assert to_simplified(TRADITIONAL) == SIMPLIFIED
+    assert to_simplified("頭髮乾淨，乾隆年間") == "头发干净，乾隆年间"  # a phrase keeps 乾
+    assert clean_text(TRADITIONAL) == clean_text(SIMPLIFIED) == SIMPLIFIED
+
+
+@pytest.mark.parametrize(("text", "script"), [
+    (TRADITIONAL, "traditional"),                       # 8 of 19 Han characters change
+    (SIMPLIFIED, "simplified"),
+    ("我们国家为人民服务。" * 20 + "會議", "mixed"),      # 1 of 182: between 0.1 % and 20 %
+    ("我们国家为人民服务。" * 200 + "會", "simplified"),  # 1 of 1,801: a stray character
+    ("工人階級", "traditional"),                         # 1 of 4
+    ("2023 ABC", "simplified"),                         # no Han character
+    ("", "simplified"),
+])
+def test_script_of(text, script):
+    assert script_of(text) == script
+
+
+def test_script_thresholds_are_ordered():
+    assert 0 < SCRIPT_MIXED_MIN_SHARE < SCRIPT_TRADITIONAL_MIN_SHARE < 0.35  # traditional speeches: 35-40 %
+
+
+def test_simplified_text_is_left_byte_identical():
+    text = "于是乾坤朗朗，著名的后来者。" + "我们国家为人民服务。" * 1000 + "開"  # one stray 開 in 10,012
+    assert to_simplified(text) is text
+    for path in sorted(DATA_DIR.glob("*.txt")):
+        raw = read_text_file(path).text
+        assert to_simplified(raw) == raw and script_of(raw) == "simplified"
+
+
+def test_the_step_runs_before_the_placeholders():
+    assert STEPS.index(to_simplified) < STEPS.index(mask_placeholders)
+    assert clean_text("做X射線檢查") == "做X射线检查"  # not □射线
+
+
+def test_clean_docs_records_the_script_and_keeps_text():
+    docs = pd.DataFrame({"id": ["t", "s", "m"], "text": [TRADITIONAL, SIMPLIFIED, SIMPLIFIED * 10 + "會"]})
+    cleaned = clean_docs(docs)
+    assert cleaned["script"].tolist() == ["traditional", "simplified", "mixed"]
+    assert cleaned["text"].tolist() == docs["text"].tolist()
+    assert cleaned["text_clean"].tolist()[:2] == [SIMPLIFIED, SIMPLIFIED]
+    assert cleaned["text_clean"].iloc[2].endswith("会") and cleaned["n_han"].tolist()[:2] == [19, 19]
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    ("我們", "我[們们]"),
+    ("兩個維護|國(?:家|務)", "[兩两][個个][維维][護护]|[國国](?:家|[務务])"),
+    ("[於在]", "[於于在]"),
+    ("[^們]", "[^們们]"),
+    ("[一-龥]", "[一-龥]"),                                # range ends are left alone
+    ("(?P<們>我們)(?P=們)", "(?P<們>我[們们])(?P=們)"),     # group names too
+    ("(?<![國])家", "(?<![國国])家"),                       # width kept: lookbehinds stay fixed
+    ("\\d+們?", "\\d+[們们]?"),
+    ("高质量(?:追赶)?发展", "高质量(?:追赶)?发展"),          # simplified: as it is
+])
+def test_script_neutral_pattern(pattern, expected):
+    converted = script_neutral_pattern(pattern)
+    assert converted == expected
+    re.compile(converted)
+
+
+def test_a_pattern_in_either_script_finds_the_simplified_text():
+    for pattern in ("我們國家", "我们国家", "我們国家"):
+        assert re.findall(term_pattern(pattern), clean_text(TRADITIONAL)) == ["我们国家"]
+    # a traditional pattern also finds a stray traditional spelling left in a simplified text
+    assert len(re.findall(term_pattern("我們國家"), SIMPLIFIED + TRADITIONAL)) == 2
+
+
+# --------------------------------------------------------------------------- numerals
+
+
+@pytest.mark.parametrize(("pattern", "text", "count"), [
+    ("九五", "一九五八年", 0),
+    ("九五", "“九五”计划", 1),
+    ("九五", "九五计划", 1),
+    ("十五大", "二〇一五", 0),
+    ("十五大", "二〇一五年十五大召开", 1),               # 年 is not a numeral
+    ("十五", "二十五年", 0),                             # 十 is a numeral
+    ("十五", "十五亿", 0),
+    ("十五", "一百一十五", 0),
+    ("十五", "十五年", 1),                               # units are not numerals: write 十五(?!年)
+    ("十五", "第十五届", 1),                             # 第 is not a numeral
+    ("十二五", "第十二五", 1),
+    ("十二五", "二十二五", 0),
+    ("二十大", "一百二十大", 0),
+    ("两个维护", "十两个维护", 0),                       # 两 is a numeral
+    ("千万", "3千万", 0),                                # an Arabic digit next to a numeral
+    ("千万", "千万不能忘记", 1),
+    ("〇", "二〇二三", 0),                               # never a part of a run
+    ("二〇二三", "二〇二三年", 1),
+    ("3341", "13341", 1),                                # Arabic digits alone: not guarded
+    ("高质量发展", "二高质量发展三", 1),                 # no numeral at either end: as it was
+    ("十五|九五", "一九五八，十五", 1),
+    ("(?:九五|十五)计划", "一九五计划，十五计划", 1),
+    ("十[一二]五", "二十一五，十二五", 1),
+    ("(?i)十五", "二十五，十五", 1),
+    ("(?x) 十五 # the plan", "二十五，十五", 1),
+    ("十五[|]大", "二十五|大，十五|大", 1),
+    ("十五\\|", "二十五|，十五|", 1),
+    ("十五(?:计划|规划)|九五", "二十五计划，一九五，十五规划", 1),
+    ("十二五", "十二五", 1),                               # at the start of the text
+    ("(十)二五", "二十二五，十二五", 1),
+])
+def test_guard_numerals(pattern, text, count):
+    assert len(re.findall(guard_numerals(pattern), text)) == count
+
+
+def test_a_literal_numeral_first_is_guarded_after_it():
+    assert guard_numerals("十二五").startswith("十(?<!")  # a search can skip to 十
+    assert guard_numerals("十五|九五").startswith("(?!")  # alternatives: the general form
+
+
+@pytest.mark.parametrize("pattern", ["高质量发展", "3341项目工程", "\\d+年", "第十五届", "“九五”"])
+def test_guard_numerals_leaves_patterns_without_numeral_ends_alone(pattern):
+    assert guard_numerals(pattern) == pattern
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("一九八○年", "一九八〇年"),
+    ("二○○○年", "二〇〇〇年"),
+    ("二0一0年", "二〇一〇年"),
+    ("二O二O年", "二〇二〇年"),
+    ("○○县", "○○县"),            # a placeholder, masked later
+    ("第○次", "第○次"),
+    ("一OK，10一，2020年", "一OK，10一，2020年"),  # a Latin word, an Arabic number
+])
+def test_unify_zeros(text, expected):
+    assert unify_zeros(text) == expected
+
+
+def test_cleaning_keeps_zero_in_dates():
+    assert clean_text("到二○二○年，○○县") == "到二〇二〇年，□县"
+    assert clean_text("到二０一０年") == "到二〇一〇年"  # full width: ０ -> 0 -> 〇
+
+
 @pytest.fixture(scope="module")
 def docs():
     return clean_docs(load_docs())
@@ -128,6 +286,8 @@ def test_clean_docs_adds_columns_and_keeps_text(docs):
     raw = load_docs()
     assert list(docs["text"]) == list(raw["text"])
     assert list(docs["n_han"]) == [2672, 3287, 3807, 2785, 3460]
+    assert set(docs["script"]) == {"simplified"}
+    assert sum(map(count_han, docs["text_clean"])) == 16011
 
 
 def test_tricky_lines_of_the_seeds(docs):
@@ -192,3 +352,18 @@ def test_clean_text_never_fails_and_is_idempotent(text):
 def test_clean_text_on_any_unicode(text):
     cleaned = clean_text(text)
     assert clean_text(cleaned) == cleaned
+
+
+_MIXED_TEXTS = st.lists(
+    st.sampled_from(list("我們们國国家會会議议後后乾隆淨薴苧發展工会一二〇○0Oo十五，。、\n X□K")
+                    + ["\n\n", "一九五八年", "乾淨", "頭髮", "XXX"]),
+    max_size=80,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_MIXED_TEXTS)
+def test_cleaning_either_script_is_idempotent_and_simplified(text):
+    cleaned = clean_text(text)
+    assert clean_text(cleaned) == cleaned
+    assert script_of(cleaned) == "simplified"

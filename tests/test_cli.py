@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
 
+from corpus import clean_docs, load_docs
 from corpus.cli import main
 
 from .conftest import FIGURES_DIR, TINY_METADATA, TINY_TEXTS, write_corpus
@@ -16,7 +18,8 @@ from .conftest import FIGURES_DIR, TINY_METADATA, TINY_TEXTS, write_corpus
 def test_validate_lists_the_five_speeches(capsys):
     assert main(["validate"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "004  2006  utf-8       2,959 chars   18 paragraphs   3 sections  县工会工作表彰大会讲话"
+    script = "simplified    " if "script" in clean_docs(load_docs()).columns else " "  # printed where cleaning gives it
+    assert out[0] == f"004  2006  utf-8      {script}2,959 chars   18 paragraphs   3 sections  县工会工作表彰大会讲话"
     assert [line[:9] for line in out[:5]] == ["004  2006", "002  2011", "003  2022", "000  2023", "001  2023"]
     assert out[5].startswith("warning: 000: year 2023 (from the title) is outside 2012–2016")
     assert out[-1] == "5 speeches, 0 errors, 1 warning"
@@ -43,7 +46,8 @@ def test_report_writes_figures_and_tables(tiny_dir, tmp_path, capsys):
             "name the terms to chart in corpus.toml [terms] (corpus init)") in err
     assert "segmented 2, cached 0" in err
     assert "topics skipped: " in err  # two one-line speeches: nothing to model, and it says so
-    documents = (tmp_path / "out" / "documents.csv").read_text().splitlines()
+    assert (tmp_path / "out" / "documents.csv").read_bytes().startswith("\ufeffid,".encode())  # Excel reads Chinese
+    documents = (tmp_path / "out" / "documents.csv").read_text(encoding="utf-8-sig").splitlines()
     assert documents[0].startswith("id,year,era,title,")
     assert len(documents) == 3
 
@@ -172,7 +176,8 @@ def test_keyness_cli(capsys):
     assert main(["keyness", "--target", "2023", "--reference", "2011", "--top", "2", "--csv"]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert rows[0] == "era,term,n_target,n_reference,total_target,total_reference,g2,p,log_ratio,logodds_z,docs_target"
-    assert rows[1].startswith("2023,学习,11,0,2112,1072,9.05")
+    # 三年, 一名, 两个 (2023) and 一次, 五年 (2011) are numbers, not words
+    assert rows[1].startswith("2023,学习,11,0,2109,1070,9.04")
     assert len(rows) == 3
     assert main(["keyness", "--target", "2030"]) == 1
     assert capsys.readouterr().err == "error: no era '2030'; eras are: 2006, 2011, 2022, 2023\n"
@@ -181,7 +186,7 @@ def test_keyness_cli(capsys):
 def test_keyness_all_eras_table(capsys):
     assert main(["keyness", "--top", "1"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "2006 vs the rest  (792 vs 4,454 content tokens)"
+    assert out[0] == "2006 vs the rest  (791 vs 4,448 content tokens)"  # 三个 and six other numbers are not words
     assert [line.split()[0] for line in out if "vs the rest" in line] == ["2006", "2011", "2022", "2023"]
 
 
@@ -240,13 +245,13 @@ def test_init_writes_a_study_file_the_report_follows(tiny_dir, tmp_path, capsys)
     out = tmp_path / "out"
     assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
     assert "eras: plan (given)" in capsys.readouterr().err
-    trajectories = (out / "term_trajectories.csv").read_text(encoding="utf-8").splitlines()
+    trajectories = (out / "term_trajectories.csv").read_text(encoding="utf-8-sig").splitlines()
     # 21 and 23 Han characters: 1 / 23 × 10,000 = 434.78 per 10,000 in 十二五 (2011–2015, at 2013)
     assert trajectories[1:] == ["十一五,党建,0,0,0,1,21,,,2008", "十二五,党建,1,434.7826087,1,1,23,,,2013"]
-    documents = (out / "documents.csv").read_text(encoding="utf-8").splitlines()
+    documents = (out / "documents.csv").read_text(encoding="utf-8-sig").splitlines()
     assert documents[0].endswith(",era_scheme,era_reason") and documents[1].endswith(",plan,given")
     assert "0 → 十二五" not in (out / "word_shift.svg").read_text()  # English labels, Chinese eras kept
-    pairs = (out / "keyness_pairs.csv").read_text(encoding="utf-8").splitlines()
+    pairs = (out / "keyness_pairs.csv").read_text(encoding="utf-8-sig").splitlines()
     assert pairs[0].endswith(",target,reference")  # two one-line speeches: no term reaches min_count
 
 
@@ -255,7 +260,7 @@ def test_report_flags_override_the_study_file(tiny_dir, tmp_path, capsys):
     assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--compare", "2011:2006",
                  "--terms", "十一五", "--by", "year"]) == 0
     assert "eras: year (given)" in capsys.readouterr().err
-    assert (out / "term_trajectories.csv").read_text(encoding="utf-8").splitlines()[1].startswith("2006,十一五,2,")
+    assert (out / "term_trajectories.csv").read_text(encoding="utf-8-sig").splitlines()[1].startswith("2006,十一五,2,")
     assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--compare", "2011:2023"]) == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
         "error: --compare: era '2023' has no speeches; compare two of the eras the data have: 2006, 2011")
@@ -268,3 +273,58 @@ def test_terms_by_congress_names_every_year(tmp_path, capsys):
     assert main(["terms", "五年计划", "--by", "congress", "--csv", "--data", str(folder)]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert [row.split(",")[:3] for row in rows[1:]] == [["八大以前", "五年计划", "1"], ["十七大", "五年计划", "0"]]
+
+
+def test_editing_the_study_file_makes_the_report_redo(tiny_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
+    assert capsys.readouterr().err.splitlines()[-1].startswith("up to date: ")
+    (tiny_dir / "corpus.toml").write_text('[figures]\nlang = "en"\n', encoding="utf-8")
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
+    assert "up to date" not in capsys.readouterr().err
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--lang", "zh"]) == 0  # a flag too
+    assert "up to date" not in capsys.readouterr().err
+
+
+def test_lexicon_suggest_prints_one_line_per_row_even_when_an_example_spans_paragraphs(tmp_path, capsys):
+    texts = {"a.txt": "县工会工作会议\n\n全县要建设“职工书屋”和“暖心驿站”。\n", "b.txt": TINY_TEXTS["b.txt"]}
+    folder = write_corpus(tmp_path / "d", texts, TINY_METADATA)
+    assert main(["lexicon", "suggest", "--csv", "--data", str(folder)]) == 0
+    table = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+    assert table["example"].str.contains("\n").any()  # the case: an example with a line break
+    assert main(["lexicon", "suggest", "--data", str(folder)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1 + len(table) and all(line.count("\t") == 4 for line in lines)
+    assert "县工会工作会议⏎⏎全县要建设" in lines[1]
+
+
+def test_kwic_csv_filters_by_era_and_year(capsys):
+    assert main(["kwic", "工会", "--csv", "--width", "4"]) == 0
+    everything = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+    assert list(everything.columns) == ["doc_id", "year", "era", "left", "match", "right"]
+    assert set(everything["year"]) == {"2006", "2011", "2022", "2023"}
+    assert main(["kwic", "工会", "--csv", "--width", "4", "--year", "2023"]) == 0
+    year = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+    assert len(year) > 0 and set(year["year"]) == {"2023"} and set(year["doc_id"]) == {"000", "001"}
+    assert year.to_dict("records") == everything[everything["year"] == "2023"].to_dict("records")
+    assert main(["kwic", "工会", "--csv", "--by", "plan", "--era", "十二五"]) == 0
+    plan = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+    assert set(plan["era"]) == {"十二五"} and set(plan["doc_id"]) == {"002"}
+    assert main(["kwic", "两个确立", "--csv", "--era", "2022", "--year", "2022"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("003,2022,2022,")
+    assert main(["kwic", "工会", "--era", "十二五"]) == 1
+    assert capsys.readouterr().err == ("error: no era '十二五'; eras are: 2006, 2011, 2022, 2023 "
+                                       "(--by chooses the grouping)\n")
+    assert main(["kwic", "工会", "--year", "1999"]) == 1
+    assert capsys.readouterr().err == "error: no speech from year '1999'; years are: 2006, 2011, 2022, 2023\n"
+
+
+def test_validate_prints_the_script_when_cleaning_gives_one(monkeypatch, capsys):
+    import corpus.clean
+
+    plain = corpus.clean.clean_docs
+    monkeypatch.setattr(corpus.clean, "clean_docs", lambda docs: plain(docs).assign(script="simplified"))
+    assert main(["validate"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("004  2006  utf-8      simplified    2,959 chars   18 paragraphs ")

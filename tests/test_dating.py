@@ -54,6 +54,31 @@ def test_no_marker_no_estimate(markers):
     assert estimate.describe() == "no era markers"
 
 
+def test_a_traditional_speech_dates_as_its_simplified_twin(markers):
+    simplified = "今年是“十二五”开局之年，要深入贯彻落实科学发展观，推动科学发展、促进社会和谐。"
+    traditional = "今年是“十二五”開局之年，要深入貫徹落實科學發展觀，推動科學發展、促進社會和諧。"
+    assert date_text(traditional, markers=markers, year_max=2026) == date_text(simplified, markers=markers,
+                                                                               year_max=2026)
+    assert len(date_text(traditional, markers=markers, year_max=2026).evidence) >= 2
+
+
+def test_a_marker_written_in_traditional_script_matches(tmp_path):
+    path = tmp_path / "markers.csv"
+    path.write_text("marker,pattern,first,last,kind,note\n兩個維護,,2018,2026,slogan,\n", encoding="utf-8")
+    found = date_text("坚决做到“两个维护”。", markers=read_era_markers(path), year_max=2026).evidence
+    assert [e["marker"] for e in found] == ["兩個維護"]
+
+
+def test_markers_never_match_inside_a_numeral_run(tmp_path):
+    path = tmp_path / "markers.csv"
+    path.write_text("marker,pattern,first,last,kind,note\n九五,,1996,2000,plan,\n十五大,,1997,2002,congress,\n",
+                    encoding="utf-8")
+    markers = read_era_markers(path)
+    assert date_text("一九五八年，二〇一五年", markers=markers).low is None
+    assert date_text("二〇一五年十五大召开", markers=markers).evidence[0]["marker"] == "十五大"
+    assert markers["triggers"].tolist() == [("九五",), ("十五大",)]
+
+
 def test_placeholders_are_not_markers(markers):
     assert date_text("今年是实施“x”规划的第一年，以“x”重要思想为指导。", markers=markers).low is None
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from corpus import CorpusError, clean_docs, load_docs
-from corpus.clean import count_han
+from corpus.clean import count_han, term_pattern
 from corpus.features import (
     changing_terms,
     count_terms,
@@ -77,7 +77,32 @@ def test_bad_terms(terms, message):
 
 def test_named_pattern():
     assert {k: v.pattern for k, v in parse_terms(["小康=全面建[设成]小康社会", "十二五"]).items()} == {
-        "小康": "全面建[设成]小康社会", "十二五": "十二五"}
+        "小康": "全面建[设成]小康社会", "十二五": term_pattern("十二五")}
+    assert term_counts(clean_docs(TINY_DOCS), ["小康=全面建[设成]小康社会", "十二五"])["pattern"].unique().tolist() == [
+        "全面建[设成]小康社会", "十二五"]  # as given
+
+
+TINY_DOCS = pd.DataFrame({"id": ["t", "s"], "year": [1954, 1954], "era": ["1954", "1954"],
+                          "text": ["我們國家爲人民服務，於一九五四年召開會議。",
+                                   "我们国家为人民服务，于一九五四年召开会议。"]})
+
+
+def test_a_traditional_speech_counts_as_its_simplified_twin():
+    docs = clean_docs(TINY_DOCS)
+    counts = term_counts(docs, ["我们", "國家", "召開会议", "人民服务", "一九五四年"]).pivot(
+        index="term", columns="doc_id", values="count")
+    assert counts["t"].tolist() == counts["s"].tolist() == [1, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize(("terms", "text", "count"), [
+    (["九五"], "一九五八年，“九五”计划", 1),
+    (["十五大"], "二〇一五年十五大召开", 1),
+    (["十五"], "二十五年，“十五”计划", 1),
+    (["九五计划=(?:九五|十五)计划"], "一九五计划，九五计划，十五计划", 2),
+])
+def test_terms_never_match_inside_a_numeral_run(terms, text, count):
+    docs = pd.DataFrame({"id": ["a"], "year": [2000], "era": ["2000"], "text_clean": [text], "n_han": [10]})
+    assert term_counts(docs, terms)["count"].tolist() == [count]
 
 
 @pytest.fixture(scope="module")

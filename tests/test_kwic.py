@@ -28,6 +28,14 @@ def test_kwic_regex_and_errors():
         kwic(DOCS, "(")
 
 
+def test_kwic_pattern_in_either_script_and_never_inside_numerals():
+    docs = pd.DataFrame({"id": ["a"], "year": [1996], "era": ["1996"],
+                         "text_clean": ["一九五八年以来，我们制定“九五”计划。"], "n_han": [16]})
+    assert kwic(docs, "九五", width=2)[["start", "match"]].values.tolist() == [[13, "九五"]]
+    assert kwic(docs, "我們", width=2)["match"].tolist() == ["我们"]
+    assert kwic(docs, "製定|制定", width=2)["match"].tolist() == ["制定"]
+
+
 def test_kwic_on_the_corpus():
     table = kwic(clean_docs(load_docs()), "十二五", width=6)
     assert table["doc_id"].tolist() == ["002", "002", "002", "002", "000"]

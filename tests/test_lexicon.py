@@ -7,6 +7,7 @@ from corpus import CorpusError, config
 from corpus.lexicon import (
     LEXICON_CATEGORIES,
     audit_lexicon,
+    is_number_token,
     lexicon_file,
     mark_stopwords,
     read_lexicon,
@@ -100,6 +101,32 @@ def test_stopwords(tmp_path):
 ])
 def test_mark_stopwords(token, is_stop):
     assert mark_stopwords([token], read_stopwords()).tolist() == [is_stop]
+
+
+@pytest.mark.parametrize(("token", "is_stop"), [
+    # numbers in Chinese numerals, as jieba cuts 一九五八年, 二〇二三年 (二 / 〇 / 二三年), 三千万, 十二亿
+    ("一九五八年", True), ("二三年", True), ("〇", True), ("二", True), ("三千万", True), ("十二亿", True),
+    ("一九七", True),  # 一九七 / 〇 / 年
+    ("十四年", True), ("二十年", True), ("十多年", True), ("一百多年", True), ("五十年代", True), ("一百周年", True),
+    ("二十一", True), ("一千零七", True), ("两千万", True), ("两个", True), ("三倍", True), ("十月", True),
+    ("亿", True), ("百分之九十五", True), ("三分之一", True), ("二十世纪", True),
+    # lexicon terms and words with numerals stay words
+    ("十五", False), ("九五", False), ("十二五", False), ("十四五", False), ("十九大", False), ("二十大", False),
+    ("两个维护", False), ("一带一路", False), ("十五大", False), ("三个代表", False),
+    ("九二", False), ("五四", False), ("五一六", False),  # 九二共识, 五四运动, 五一六通知
+    ("万岁", False), ("千万", False), ("百年", False), ("亿万", False), ("十分", False),
+    ("十三届", False), ("八届", False), ("第十九届", False), ("二十三条", False), ("亿元", False),
+])
+def test_numbers_in_chinese_numerals_are_not_words(token, is_stop):
+    assert mark_stopwords([token], read_stopwords()).tolist() == [is_stop]
+
+
+def test_keep_overrides_the_number_rule_only():
+    stop = read_stopwords()
+    assert mark_stopwords(["十五", "二十"], stop, keep=()).tolist() == [True, True]
+    assert mark_stopwords(["十五", "二十", "的"], stop, keep=["二十", "的"]).tolist() == [True, False, True]
+    assert [t for t in read_lexicon()["term"] if is_number_token(t)] == ["十五"]  # kept by default
+    assert mark_stopwords([], stop).tolist() == []
 
 
 def test_every_shipped_resource_reads_through_importlib_resources():

@@ -180,7 +180,7 @@ def test_save_figure_writes_the_figure_and_its_data(tmp_path, table):
     assert files[0].read_bytes().startswith(b"\x89PNG")
     assert files[1].read_text().lstrip().startswith("<?xml")
     assert files[2].read_bytes().startswith(b"%PDF")
-    assert files[3].read_text(encoding="utf-8") == display.data.to_csv(index=False, lineterminator="\n")
+    assert files[3].read_text(encoding="utf-8-sig") == display.data.to_csv(index=False, lineterminator="\n")
     renamed = display.save(out_dir=tmp_path / "other", name="overview")
     assert [p.name for p in renamed] == ["overview.png", "overview.svg", "overview.pdf", "overview.csv"]
     assert [p.read_bytes() for p in renamed] == [p.read_bytes() for p in files]

@@ -6,8 +6,8 @@ import jieba
 import pandas as pd
 import pytest
 
-from corpus import CorpusError, clean_docs, load_docs
-from corpus.lexicon import audit_lexicon, read_lexicon
+from corpus import CorpusError, clean_docs, clean_text, load_docs
+from corpus.lexicon import audit_lexicon, mark_stopwords, read_lexicon, read_stopwords
 from corpus.segment import TOKEN_COLUMNS, make_segmenter, segment_docs
 
 from .conftest import TINY_METADATA, TINY_TEXTS, write_corpus
@@ -39,6 +39,36 @@ def docs():
 ])
 def test_sentences(segmenter, text, tokens):
     assert segmenter.cut(text) == tokens
+
+
+def test_a_traditional_paragraph_segments_as_its_simplified_twin(segmenter):
+    traditional = "我們國家爲人民服務，於一九五四年召開會議，堅決做到“兩個維護”，推動高質量發展。"
+    simplified = "我们国家为人民服务，于一九五四年召开会议，坚决做到“两个维护”，推动高质量发展。"
+    assert clean_text(traditional) == clean_text(simplified) == simplified
+    assert segmenter.cut(clean_text(traditional)) == segmenter.cut(simplified)
+    assert "两个维护" in segmenter.cut(simplified)
+
+
+@pytest.mark.parametrize(("text", "numbers"), [
+    # what jieba emits for dates and quantities in Chinese numerals; each of them is flagged
+    ("一九五八年", ["一九五八年"]),
+    ("二〇二三年", ["二", "〇", "二三年"]),
+    ("人口三千万。", ["三千万"]),
+    ("十二亿人民", ["十二亿"]),
+    ("一九七〇年八月", ["一九七", "〇", "八月"]),   # and 年 alone, not a numeral
+    ("增长十四年", ["十四年"]),
+])
+def test_numbers_jieba_emits_are_flagged(segmenter, text, numbers):
+    tokens = segmenter.cut(text)
+    flagged = mark_stopwords(tokens, read_stopwords()).tolist()
+    assert [t for t, stop in zip(tokens, flagged, strict=True) if stop and t not in ("年", "。")] == numbers
+    assert set(numbers) <= set(tokens)
+
+
+def test_plans_and_congresses_stay_words(segmenter):
+    tokens = segmenter.cut("实现“十二五”规划，“九五”计划，“十五”计划，十九大，二〇一五年十五大召开")
+    words = [t for t, stop in zip(tokens, mark_stopwords(tokens, read_stopwords()).tolist(), strict=True) if not stop]
+    assert {"十二五", "九五", "十五", "十九大", "十五大"} <= set(words)
 
 
 def test_global_jieba_is_untouched(segmenter):

@@ -8,9 +8,23 @@ touches ``text``:
 ===========  =====  ==========================================================
 column       dtype  meaning
 ===========  =====  ==========================================================
-text_clean   str    cleaned text; paragraphs separated by one blank line
+text_clean   str    cleaned text, in simplified script; paragraphs separated
+                    by one blank line
 n_han        int    Han characters in ``text_clean`` (the base of per-10k rates)
+script       str    "simplified", "mixed" or "traditional": the script of the
+                    transcript (:func:`script_of`); the last two are converted
 ===========  =====  ==========================================================
+
+Script. OpenCC's ``t2s`` conversion (characters and common phrases) is the
+one rule: the share of a text's Han characters that it changes decides the
+script (:data:`SCRIPT_MIXED_MIN_SHARE`, :data:`SCRIPT_TRADITIONAL_MIN_SHARE`),
+a simplified text is left byte for byte as it is, any other is converted
+(:func:`to_simplified`). Terms, KWIC patterns and era markers go through
+:func:`term_pattern`, which makes them match in either script.
+
+Numerals. :data:`NUMERALS` are the Chinese numeral characters. A pattern
+never matches inside a longer run of them (:func:`guard_numerals`): 九五 is
+not counted in 一九五八年.
 
 :func:`split_paragraphs` returns the **paragraphs frame**, one row per
 paragraph of ``text_clean``:
@@ -32,14 +46,21 @@ n_han      int    Han characters in the paragraph
 
 from __future__ import annotations
 
+import functools
 import re
+import re._constants as _constants
+import re._parser as _parser
 from collections.abc import Callable
+from difflib import SequenceMatcher
 
+import numpy as np
 import pandas as pd
 
 from . import config
 
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# CJK unified ideographs (extension A, the basic block, compatibility ideographs, extensions B-H): t2s maps
+# some rare characters to extension B and later, and they must stay Han characters.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_RE = re.compile(f"[{HAN}]")
 # Characters that count as "Chinese context" for punctuation folding.
 _CJK_CONTEXT = f"{HAN}\u3000-\u303f\uff00-\uffef\u2018-\u201f\u2026\u00b7{config.PLACEHOLDER}"
@@ -71,6 +92,20 @@ _PLACEHOLDER_PATTERNS = (
     re.compile(r"[*＊×○]+"),  # *特色, ×××同志, ○○县
 )
 _PLACEHOLDER_RUN = re.compile(f"{config.PLACEHOLDER}{{2,}}")
+
+# Chinese numeral characters: digits (〇 and 零 are zero, 两 is two), and the positional 十百千万亿.
+NUMERALS = "〇零一二三四五六七八九十百千万亿两"
+# A zero typed with the wrong character next to Chinese digits (一九八○年, 二0一0年, 二O二O年), not inside a Latin
+# word or an Arabic number.
+_ZERO_LIKE = "0Oo○◯"
+_WRONG_ZERO = re.compile(f"(?<![A-Za-z0-9])(?:(?<=[〇一二三四五六七八九])[{_ZERO_LIKE}]+|[{_ZERO_LIKE}]+"
+                         f"(?=[〇一二三四五六七八九]))(?![A-Za-z0-9])")
+
+# The script rule: the share of Han characters that OpenCC's t2s conversion changes.
+T2S_CONFIG = "t2s"  # OpenCC: traditional to simplified, characters and common phrases
+SCRIPTS = ("simplified", "mixed", "traditional")
+SCRIPT_MIXED_MIN_SHARE = 0.001  # below: simplified (real simplified speeches: 0 to 0.008 %)
+SCRIPT_TRADITIONAL_MIN_SHARE = 0.2  # at or above: traditional (traditional speeches: 35 to 40 %)
 
 
 def drop_zero_width(text: str) -> str:
@@ -190,6 +225,298 @@ def fold_punctuation(text: str) -> str:
         text = folded
 
 
+def unify_zeros(text: str) -> str:
+    """A zero written ``○``, ``0`` or ``O`` next to a Chinese digit is 〇: ``一九八○年`` -> ``一九八〇年``.
+
+    Scraped reports write 二0一0年 (or full width 二０一０年, made 0 by
+    :func:`normalize_width`) and 二○二○年; without this the circle would become
+    the placeholder □. Not in a Latin word or an Arabic number (``一OK``,
+    ``10一``); other circles are anonymisation placeholders (``○○县``, see
+    :func:`mask_placeholders`).
+    """
+    return _WRONG_ZERO.sub(lambda m: "〇" * len(m.group()), text)
+
+
+# --------------------------------------------------------------------------- script
+
+
+@functools.cache
+def _opencc_t2s() -> Callable[[str], str]:
+    import opencc
+
+    return opencc.OpenCC(T2S_CONFIG).convert
+
+
+def _t2s(text: str) -> str:
+    """OpenCC t2s, repeated to a fixed point (it maps 薴 to 苧, and 苧 to 苎): converting twice changes nothing."""
+    convert = _opencc_t2s()
+    for _ in range(4):
+        converted = convert(text)
+        if converted == text:
+            break
+        text = converted
+    return text
+
+
+_HAN_RANGES = np.array([[0x3400, 0x4DBF], [0x4E00, 0x9FFF], [0xF900, 0xFAFF], [0x20000, 0x3134F]], dtype=np.uint32)
+
+
+def _han_and_changed(text: str, converted: str) -> tuple[int, int]:
+    """Han characters of ``text``, and how many of them the conversion changed (t2s changes only those)."""
+    before = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    n_han = int(sum(((before >= lo) & (before <= hi)).sum() for lo, hi in _HAN_RANGES))
+    if len(converted) == len(text):
+        return n_han, int((before != np.frombuffer(converted.encode("utf-32-le"), dtype=np.uint32)).sum())
+    opcodes = SequenceMatcher(None, text, converted, autojunk=False).get_opcodes()  # pragma: no cover
+    return n_han, sum(max(i2 - i1, j2 - j1) for tag, i1, i2, j1, j2 in opcodes if tag != "equal")  # pragma: no cover
+
+
+def _simplify(text: str) -> tuple[str, str]:
+    """``(text in simplified script, script of the text)``: see :func:`script_of` and :func:`to_simplified`."""
+    converted = _opencc_t2s()(text)
+    if converted == text:  # the usual case: nothing to count
+        return text, "simplified"
+    n_han, changed = _han_and_changed(text, converted)
+    share = changed / max(n_han, 1)
+    if share < SCRIPT_MIXED_MIN_SHARE:
+        return text, "simplified"
+    return _t2s(converted), "traditional" if share >= SCRIPT_TRADITIONAL_MIN_SHARE else "mixed"
+
+
+def script_of(text: str) -> str:
+    """``"simplified"``, ``"mixed"`` or ``"traditional"``: the script a text is written in.
+
+    The rule: convert the text with OpenCC ``t2s`` (characters and common
+    phrases) and count the Han characters it changes. Below
+    :data:`SCRIPT_MIXED_MIN_SHARE` (0.1 %) of the Han characters the text is
+    simplified (a stray traditional character in a simplified speech does
+    not make it mixed); from :data:`SCRIPT_TRADITIONAL_MIN_SHARE` (20 %) on
+    it is traditional (a traditional political text changes 35 to 40 %);
+    between, mixed. A text without Han characters is simplified.
+
+    Examples
+    --------
+    >>> script_of("我們國家爲人民服務"), script_of("我们国家为人民服务"), script_of("我们国家爲人民服务")
+    ('traditional', 'simplified', 'mixed')
+    """
+    return _simplify(text)[1]
+
+
+def to_simplified(text: str) -> str:
+    """Traditional or mixed text to simplified script; simplified text is returned as it is, byte for byte.
+
+    Only Han characters change, one for one (OpenCC ``t2s``, with its phrases:
+    乾淨 -> 干净 but 乾隆 stays). See :func:`script_of` for the rule. A mixed
+    text is converted whole; a few of OpenCC's phrases also rewrite simplified
+    words (打坏 -> 打坯, 回覆 -> 回复), so its simplified parts may change
+    there (on a speech's scale they weigh nothing in the script rule; a
+    two-character 打坏 alone counts as traditional).
+
+    Examples
+    --------
+    >>> to_simplified("我們國家爲人民服務，於一九五四年召開會議。")
+    '我们国家为人民服务，于一九五四年召开会议。'
+    """
+    return _simplify(text)[0]
+
+
+def _either_script(run: str) -> str:
+    """A run of Han characters as a regular expression matching it in either script: 們 -> [們们]."""
+    converted = _t2s(run)
+    if len(converted) != len(run):  # pragma: no cover - t2s maps one character to one
+        converted = "".join(_t2s(c) if len(_t2s(c)) == 1 else c for c in run)
+    return "".join(a if a == b else f"[{a}{b}]" for a, b in zip(run, converted, strict=True))
+
+
+def script_neutral_pattern(pattern: str) -> str:
+    """A regular expression that matches what ``pattern`` matches, written in either script.
+
+    Each Han character that OpenCC ``t2s`` changes (in its run of Han
+    characters, so that phrases convert as in the texts) becomes a class of
+    both forms: ``我們`` -> ``我[們们]``; inside a class the simplified form
+    is added: ``[於在]`` -> ``[於于在]``. Escapes, group names, range ends
+    (``[一-龥]``) and everything that is not a Han character are left alone,
+    so the syntax and the width of every piece stay as they were. A pattern
+    that t2s does not change is returned as it is.
+
+    Examples
+    --------
+    >>> script_neutral_pattern("兩個維護|國(?:家|務)")
+    '[兩两][個个][維维][護护]|[國国](?:家|[務务])'
+    """
+    if _t2s(pattern) == pattern:
+        return pattern
+    out: list[str] = []
+    run: list[str] = []
+    in_class, class_open, i, n = False, 0, 0, len(pattern)
+
+    def flush() -> None:
+        if run:
+            out.append(_either_script("".join(run)))
+            run.clear()
+
+    while i < n:
+        char = pattern[i]
+        if char == "\\":
+            flush()
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if not in_class and pattern.startswith(("(?P<", "(?P=", "(?#"), i):  # group names, comments: as they are
+            flush()
+            end = pattern.find(">" if pattern[i + 3:i + 4] == "<" else ")", i)
+            end = n if end < 0 else end + 1
+            out.append(pattern[i:end])
+            i = end
+            continue
+        if in_class:
+            if char == "]" and i > class_open:
+                in_class = False
+            elif _HAN_RE.match(char) and "-" not in (pattern[i - 1], pattern[i + 1:i + 2]):
+                simplified = _t2s(char)
+                out.append(char if simplified == char or len(simplified) != 1 else char + simplified)
+                i += 1
+                continue
+            out.append(char)
+        elif char == "[":
+            flush()
+            in_class = True
+            class_open = i + 1 + (pattern[i + 1:i + 2] == "^")  # a "]" right after "[" or "[^" is a literal
+            out.append(char)
+        elif _HAN_RE.match(char):
+            run.append(char)
+        else:
+            flush()
+            out.append(char)
+        i += 1
+    flush()
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------- numerals in patterns
+
+_NUMERAL_SET = frozenset(NUMERALS)
+_ZERO_WIDTH_OPS = (_constants.AT, _constants.ASSERT, _constants.ASSERT_NOT)
+_GLOBAL_FLAGS = re.compile(r"^(?:\(\?[aiLmsux]+\))+")
+# The first (last) character of the match is a numeral and the one before (after) it a numeral or a digit.
+_START_GUARD = f"(?!(?<=[{NUMERALS}0-9])[{NUMERALS}])"
+_END_GUARD = f"(?!(?<=[{NUMERALS}])[{NUMERALS}0-9])"
+
+
+def _set_may_hold_numeral(items) -> bool:
+    for op, av in items:
+        if op is _constants.LITERAL:
+            if chr(av) in _NUMERAL_SET:
+                return True
+        elif op is _constants.RANGE:
+            if any(av[0] <= ord(c) <= av[1] for c in _NUMERAL_SET):
+                return True
+        elif not (op is _constants.CATEGORY and av is _constants.CATEGORY_DIGIT):  # \d: 0-9 and the like
+            return True  # NEGATE, \w, \D, ...
+    return False
+
+
+def _may_be_numeral(items, *, last: bool) -> bool:
+    """Can the first (``last``: the last) character a parsed pattern matches be a numeral? True when unsure."""
+    items = [item for item in items if item[0] not in _ZERO_WIDTH_OPS]  # assertions consume nothing
+    if not items:
+        return True
+    op, av = items[-1] if last else items[0]
+    if op is _constants.LITERAL:
+        return chr(av) in _NUMERAL_SET
+    if op is _constants.IN:
+        return _set_may_hold_numeral(av)
+    if op is _constants.SUBPATTERN:
+        return _may_be_numeral(list(av[3]), last=last)
+    if op is _constants.BRANCH:
+        return any(_may_be_numeral(list(branch), last=last) for branch in av[1])
+    if op in (_constants.MAX_REPEAT, _constants.MIN_REPEAT) and av[0] >= 1:  # at least once: as its body
+        return _may_be_numeral(list(av[2]), last=last)
+    return True  # optional pieces, any character, group references: assume it can
+
+
+def _top_level_alternation(pattern: str) -> bool:
+    """Does ``pattern`` have a ``|`` outside groups and classes?"""
+    depth, in_class, i = 0, False, 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            i += pattern[i + 1:i + 2] == "^"
+            i += pattern[i + 1:i + 2] == "]"  # a "]" right after "[" or "[^" is a literal
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+        i += 1
+    return False
+
+
+def guard_numerals(pattern: str) -> str:
+    """``pattern`` such that it never matches inside a longer run of numerals.
+
+    When a match starts with a numeral (:data:`NUMERALS`), the character
+    before it must not be a numeral or a digit 0-9; when it ends with one, the
+    character after it neither. So 九五 is found in “九五”计划 and 九五计划
+    but not in 一九五八年; 十五 not in 二十五年 or 十五亿; 十五大 in
+    二〇一五年十五大召开 (年 is not a numeral); 千万 not in 3千万.
+
+    Decided edge cases: 十 and 两 are numerals (十五 is not in 二十五,
+    两个 not in 十两个); 第 and units such as 年 are not, so 十二五 is found in
+    第十二五 and 十五 in 十五年 (write ``十五(?!年)`` to leave those out);
+    a numeral pattern never finds a part of a run: ``〇`` counts nothing in
+    二〇二三, write the whole run. Patterns that can neither start nor end
+    with a numeral are returned as they are; others get lookarounds only on
+    the side that needs them, after the first character when that is a
+    literal numeral (a pattern that begins with a lookaround is tried at
+    every position of the text: 25 times slower).
+
+    Raises
+    ------
+    re.error
+        For an invalid regular expression.
+
+    Examples
+    --------
+    >>> import re
+    >>> len(re.findall(guard_numerals("九五"), "一九五八年，“九五”计划"))
+    1
+    """
+    try:
+        parsed = _parser.parse(pattern)
+        items, verbose = list(parsed), bool(parsed.state.flags & re.VERBOSE)
+        start, end = _may_be_numeral(items, last=False), _may_be_numeral(items, last=True)
+    except re.error:
+        raise
+    except Exception:  # pragma: no cover - an internal module: if it changes, guard both sides
+        items, verbose, start, end = [], bool(re.compile(pattern).flags & re.VERBOSE), True, True
+    if not (start or end):
+        return pattern
+    end_guard = _END_GUARD if end else ""
+    first = pattern[:1]
+    if (start and first in _NUMERAL_SET and items and items[0] == (_constants.LITERAL, ord(first))
+            and not _top_level_alternation(pattern)):
+        # The same test after the first character, a literal numeral: a search can then skip ahead to it
+        # (a pattern that begins with a lookaround is tried at every position, 25 times slower).
+        return f"{first}(?<![{NUMERALS}0-9]{first}){pattern[1:]}{end_guard}"
+    flags = _GLOBAL_FLAGS.match(pattern)
+    prefix, body = (flags.group(), pattern[flags.end():]) if flags else ("", pattern)
+    newline = "\n" if verbose else ""  # a trailing comment must not swallow the ")"
+    return f"{prefix}{_START_GUARD if start else ''}(?:{body}{newline}){end_guard}"
+
+
+def term_pattern(pattern: str) -> str:
+    """How a term, a KWIC pattern or an era marker is matched on ``text_clean``: in either script, never
+    inside a run of numerals (:func:`script_neutral_pattern`, then :func:`guard_numerals`)."""
+    return guard_numerals(script_neutral_pattern(pattern))
+
+
 STEPS: tuple[Callable[[str], str], ...] = (
     drop_zero_width,
     normalize_width,
@@ -197,6 +524,8 @@ STEPS: tuple[Callable[[str], str], ...] = (
     remove_residue_lines,
     join_broken_lines,
     remove_residue_lines,  # again: a row of page buttons can itself be broken over lines
+    to_simplified,  # on the text that stays (idempotent), before the placeholders (X射線 is not X射线)
+    unify_zeros,  # after the widths (０ is 0), before the placeholders (○ is one too)
     mask_placeholders,
     fold_punctuation,
 )
@@ -220,10 +549,25 @@ def count_han(text: str) -> int:
     return len(_HAN_RE.findall(text))
 
 
+def _clean_with_script(text: str) -> tuple[str, str]:
+    """:func:`clean_text` with :data:`STEPS`, and the script :func:`to_simplified` found on its way."""
+    script = "simplified"
+    for step in STEPS:
+        if step is to_simplified:
+            text, script = _simplify(text)
+        else:
+            text = step(text)
+    return text, script
+
+
 def clean_docs(docs: pd.DataFrame) -> pd.DataFrame:
-    """Add ``text_clean`` and ``n_han`` to a docs frame (``text`` is kept as is)."""
-    cleaned = [clean_text(t) for t in docs["text"]]
-    return docs.assign(text_clean=cleaned, n_han=[count_han(t) for t in cleaned])
+    """Add ``text_clean``, ``n_han`` and ``script`` to a docs frame (``text`` is kept as is)."""
+    cleaned, scripts = [], []
+    for text in docs["text"]:
+        text_clean, script = _clean_with_script(text)
+        cleaned.append(text_clean)
+        scripts.append(script)
+    return docs.assign(text_clean=cleaned, n_han=[count_han(t) for t in cleaned], script=scripts)
 
 
 def _kind(paragraph: str, *, before_body: bool) -> str:

@@ -26,6 +26,11 @@ def _pad(text: str, width: int) -> str:
     return text + " " * max(width - used, 1)
 
 
+def _cell(value) -> str:
+    """A value inside one tab-separated output line: a line break shows as ⏎, a tab as a space."""
+    return str(value).replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
+
+
 def _add_data(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", type=Path, default=config.DATA_DIR, metavar="DIR",
                         help="data folder with metadata.csv and transcripts (default: %(default)s)")
@@ -67,8 +72,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         counts = paragraph_counts(split_paragraphs(docs))
         for doc in docs.itertuples(index=False):
             n = counts.loc[doc.id]
-            print(f"{doc.id}  {doc.year}  {doc.encoding:<9}  {doc.n_chars:>6,} chars  "
-                  f"{n.n_paragraphs:>3} paragraphs  {n.n_sections:>2} sections  {doc.title}")
+            script = getattr(doc, "script", None)  # simplified / traditional / mixed, where cleaning says
+            print(f"{doc.id}  {doc.year}  {doc.encoding:<9}  " + (f"{script:<11}  " if script else "")
+                  + f"{doc.n_chars:>6,} chars  {n.n_paragraphs:>3} paragraphs  {n.n_sections:>2} sections  {doc.title}")
     if len(docs):
         from .dating import check_years, date_docs, era_markers_file, read_era_markers
 
@@ -196,7 +202,7 @@ def cmd_lexicon(args: argparse.Namespace) -> int:
     shown = table.head(args.top)
     print("\t".join(columns))
     for row in shown.itertuples(index=False):
-        print("\t".join(str(getattr(row, c)) for c in columns))
+        print("\t".join(_cell(getattr(row, c)) for c in columns))
     if len(table) > len(shown):
         print(f"… {len(table) - len(shown)} more (--top N, or --csv for all)")
     return 0
@@ -227,10 +233,27 @@ def cmd_terms(args: argparse.Namespace) -> int:
 
 
 def cmd_kwic(args: argparse.Namespace) -> int:
-    """Show every match of a pattern in context, on the cleaned text."""
+    """Show every match of a pattern in context, on the cleaned text; --era and --year keep some speeches."""
     from .kwic import kwic
 
-    table = kwic(_cleaned_docs(args), args.pattern, width=args.width)
+    docs = _cleaned_docs(args)
+    if args.era is not None:
+        eras = list(dict.fromkeys(docs["era"]))
+        if args.era not in eras:
+            raise CorpusError(f"no era {args.era!r}; eras are: {', '.join(map(str, eras))} (--by chooses the grouping)")
+        docs = docs[docs["era"] == args.era]
+    if args.year is not None:
+        years = sorted(set(docs["year"]))
+        if not (args.year.isascii() and args.year.isdigit()) or int(args.year) not in years:
+            raise CorpusError(f"no speech from year {args.year!r}"
+                              + (f" in era {args.era}" if args.era is not None else "")
+                              + f"; years are: {', '.join(map(str, years))}")
+        docs = docs[docs["year"] == int(args.year)]
+    table = kwic(docs, args.pattern, width=args.width)
+    if args.csv:
+        table[["doc_id", "year", "era", "left", "match", "right"]].to_csv(sys.stdout, index=False,
+                                                                          lineterminator="\n")
+        return 0
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     start, end = ("\033[1;31m", "\033[0m") if color else ("【", "】")
     for row in table.itertuples(index=False):
@@ -353,29 +376,55 @@ def cmd_date(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    """Add transcripts: check each file, copy its bytes under a safe name, append its metadata row atomically."""
-    from .manage import add_transcript
+    """Add transcripts (text, .docx, .pdf, .html): check every file first, then copy all and record all, or none."""
+    from .manage import AddError, NewSpeech, add_manifest, add_transcripts
 
-    for file in args.files:
-        added = add_transcript(file, year=args.year, data_dir=args.data, title=args.title, place=args.place,
-                               occasion=args.occasion, speaker_role=args.speaker_role, source=args.source,
-                               force=args.force)
-        print(f"added {added.id}: {added.title} ({added.year}) from {file} "
-              f"[{added.encoding}, {added.n_chars:,} chars] as {added.path}")
-        dating = "its words point to " + added.estimate.describe() if added.estimate.low else "no era markers"
+    if args.manifest is not None and args.files:
+        raise CorpusError("give the FILEs or --manifest FILE.csv, not both")
+    if args.manifest is None and not args.files:
+        raise CorpusError("give the FILEs to add, or --manifest FILE.csv (see corpus add --help)")
+    if args.year is not None and args.year_from_name is not None:
+        raise CorpusError("give --year or --year-from-name, not both")
+    if args.manifest is None and args.year is None and args.year_from_name is None:
+        raise CorpusError("--year YEAR is needed (or --year-from-name PATTERN, or a manifest with a year column)")
+    metadata = {"place": args.place, "occasion": args.occasion, "speaker_role": args.speaker_role,
+                "source": args.source}
+    try:
+        if args.manifest is not None:
+            if args.title:
+                raise CorpusError("--title names one speech; give titles in the manifest's title column")
+            added = add_manifest(args.manifest, data_dir=args.data, year=args.year,
+                                 year_from_name=args.year_from_name, force=args.force, defaults=metadata)
+        else:
+            added = add_transcripts([NewSpeech(file, title=args.title, **metadata) for file in args.files],
+                                    data_dir=args.data, year=args.year, year_from_name=args.year_from_name,
+                                    force=args.force)
+    except AddError as err:
+        for problem in err.problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    for item in added:
+        how = item.extraction if item.original is not None else item.encoding
+        print(f"added {item.id}: {item.title} ({item.year}) from {item.from_file} "
+              f"[{how}, {item.n_chars:,} chars] as {item.path}"
+              + (f" (original: {item.original.name})" if item.original is not None else ""))
+        dating = "its words point to " + item.estimate.describe() if item.estimate.low else "no era markers"
         print(f"  dating: {dating}")
-        if added.warning:
-            print(f"warning: {added.warning}")
+        if item.warning:
+            print(f"warning: {item.warning}")
     print("next: `corpus validate`, then `corpus report` (only new speeches are segmented)")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    """Remove a speech: its row in metadata.csv and the transcript file it names."""
+    """Remove a speech: its row in metadata.csv, the transcript file it names and its stored original."""
     from .manage import remove_transcript
 
-    title, path = remove_transcript(args.id, data_dir=args.data)
-    print(f"removed {args.id}: {title}" + (f" and {path}" if path else " (its file was already gone)"))
+    removed = remove_transcript(args.id, data_dir=args.data)
+    files = [str(p) for p in (removed.path, removed.original) if p is not None]
+    print(f"removed {args.id}: {removed.title}" + (f" and {' and '.join(files)}" if files
+                                                   else " (its file was already gone)"))
     return 0
 
 
@@ -484,14 +533,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data(p)
     p.set_defaults(func=cmd_date)
 
-    p = sub.add_parser("add", help="add transcripts to the data folder (checked, copied, recorded)",
+    p = sub.add_parser("add", help="add transcripts to the data folder (checked, copied, recorded; all or none)",
                        description=cmd_add.__doc__,
-                       epilog="example: corpus add ~/Downloads/讲话.txt --year 2023 --place 某县 --source https://…")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE",
-                   help="transcript files (UTF-8, GBK/GB18030, UTF-16 with BOM)")
-    p.add_argument("--year", required=True, help="four-digit year of the speech")
+                       epilog="examples: corpus add ~/Downloads/讲话.docx --year 2023 --place 某县 --source https://…; "
+                              "corpus add --manifest speeches.csv; "
+                              "corpus add 讲话/*/*.pdf --year-from-name '(\\d{4})'")
+    p.add_argument("files", nargs="*", type=Path, metavar="FILE",
+                   help="transcripts: plain text (UTF-8, GBK/GB18030, UTF-16 with BOM), .docx, .pdf with a text layer, "
+                        "or a saved web page .html/.htm (documents need: pip install 'corpus[formats]')")
+    p.add_argument("--manifest", type=Path, metavar="FILE.csv",
+                   help="add the files a CSV lists, with metadata.csv's columns (file relative to the CSV's folder, "
+                        "year, title, place, occasion, speaker_role, source, …)")
+    p.add_argument("--year", help="four-digit year of the speeches (with --manifest: of rows without one)")
+    p.add_argument("--year-from-name", metavar="PATTERN",
+                   help="take each file's year from its name, else its folders' names, by a regular expression "
+                        "with one group, e.g. '(\\d{4})'")
     p.add_argument("--title", help="title (default: the first line when it is a title, else the file name)")
-    p.add_argument("--place", default="", help="county or city")
+    p.add_argument("--place", default="", help="county or city (with --manifest: of rows without one)")
     p.add_argument("--occasion", default="", help="meeting or event")
     p.add_argument("--speaker-role", default="", help="role of the speaker")
     p.add_argument("--source", default="", metavar="URL", help="where the text came from")
@@ -509,6 +567,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--width", type=int, default=20, metavar="N", help="characters of context (default: %(default)s)")
     p.add_argument("--color", choices=("auto", "always", "never"), default="auto",
                    help="highlight the match (auto: when printing to a terminal; else 【match】)")
+    p.add_argument("--csv", action="store_true", help="print CSV rows: doc_id,year,era,left,match,right")
+    p.add_argument("--era", metavar="ERA", help="only the speeches of this era (of the grouping --by chooses)")
+    p.add_argument("--year", metavar="YEAR", help="only the speeches of this year")
+    _add_by(p)
     _add_data(p)
     p.set_defaults(func=cmd_kwic)
     return parser

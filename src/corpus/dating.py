@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 
 from . import config
-from .clean import clean_text
+from .clean import clean_text, script_neutral_pattern, term_pattern
 from .errors import CorpusError
 from .files import data_resource
 
@@ -96,8 +96,10 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        ``marker, pattern, first, last, kind, note, regex`` (``regex`` compiled;
-        an empty ``pattern`` matches the marker literally).
+        ``marker, pattern, first, last, kind, note, regex, triggers`` (``regex``
+        compiled; an empty ``pattern`` matches the marker literally; like a
+        term, it matches in either script and never inside a longer run of
+        numerals: :func:`corpus.clean.term_pattern`).
 
     Raises
     ------
@@ -114,7 +116,7 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
     if missing:
         raise CorpusError(f"{path}: missing column {', '.join(missing)}; "
                           "the header is marker,pattern,first,last,kind,note")
-    regexes = []
+    regexes, triggers = [], []
     for line, row in enumerate(table.itertuples(index=False), start=2):
         where = f"{path} line {line}"
         if not (re.fullmatch(r"\d{4}", row.first) and re.fullmatch(r"\d{4}", row.last)) or row.first > row.last:
@@ -122,15 +124,18 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
                               f"(got {row.first}, {row.last})")
         if row.kind not in MARKER_KINDS:
             raise CorpusError(f"{where}: kind {row.kind!r} is not one of {', '.join(MARKER_KINDS)}")
+        source = row.pattern or re.escape(row.marker)
         try:
-            regexes.append(re.compile(row.pattern or re.escape(row.marker)))
+            re.compile(source)
+            regexes.append(re.compile(term_pattern(source)))
+            triggers.append(_triggers(re.compile(script_neutral_pattern(source))))  # the guard has no literals
         except re.error as err:
             raise CorpusError(f"{where}: pattern is not a valid regular expression ({err})") from None
     duplicated = table["marker"][table["marker"].duplicated()]
     if len(duplicated):
         raise CorpusError(f"{path}: marker {duplicated.iloc[0]!r} appears twice; keep one")
     return table.assign(first=table["first"].astype(int), last=table["last"].astype(int), regex=regexes,
-                        triggers=[_triggers(r) for r in regexes])
+                        triggers=triggers)
 
 
 def _triggers(regex: re.Pattern) -> tuple[str, ...] | None:

@@ -7,7 +7,9 @@ Frames out:
   of the era that use the term). The input of :mod:`corpus.keyness`.
 - :func:`term_counts` -> one row per (speech, term): ``doc_id, year, era,
   term, pattern, count, n_han, per10k``, counted on the cleaned, unsegmented
-  text so that segmentation cannot hide a term.
+  text so that segmentation cannot hide a term. A term matches in either
+  script and never inside a longer run of numerals (九五 is not in 一九五八年):
+  see :func:`corpus.clean.term_pattern`.
 - :func:`term_trajectories` -> one row per (era, term): ``era, term, count,
   per10k, docs, n_docs, n_chars, ci_low, ci_high, year``.
 - :func:`era_tfidf` -> one row per (era, term): ``era, term, tfidf, count, rank``.
@@ -32,7 +34,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 
 from . import config
 from .arrays import encode_strings
-from .clean import paragraph_counts
+from .clean import paragraph_counts, term_pattern
 from .errors import CorpusError
 from .periods import era_span, ordered_eras
 
@@ -46,26 +48,35 @@ FAMILIES: dict[str, str] = {
 BOOTSTRAP_MIN_DOCS = 3
 
 
+def _named_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, str]:
+    """``{name: pattern}`` as given (see :func:`parse_terms`)."""
+    if isinstance(terms, str):
+        terms = [terms]
+    if not isinstance(terms, Mapping):
+        terms = dict(t.split("=", 1) if "=" in t else (t, t) for t in terms)
+    return dict(terms)
+
+
 def parse_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, re.Pattern]:
-    """Turn terms into ``{name: compiled pattern}``.
+    """Turn terms into ``{name: compiled pattern}``, as they are matched on ``text_clean``.
 
     A mapping gives names to patterns (a family of variants); a string is
     its own name and is read as a regular expression, which for plain
     Chinese is the literal text; ``"NAME=PATTERN"`` names a pattern.
+    Patterns may be written in either script (們 finds 们), and never match
+    inside a longer run of numerals (九五 is not in 一九五八年; see
+    :func:`corpus.clean.term_pattern`).
 
     Raises
     ------
     CorpusError
         For an invalid regular expression or a pattern that matches the empty string.
     """
-    if isinstance(terms, str):
-        terms = [terms]
-    if not isinstance(terms, Mapping):
-        terms = dict(t.split("=", 1) if "=" in t else (t, t) for t in terms)
     compiled = {}
-    for name, pattern in terms.items():
+    for name, pattern in _named_terms(terms).items():
         try:
-            compiled[name] = re.compile(pattern)
+            re.compile(pattern)
+            compiled[name] = re.compile(term_pattern(pattern))
         except re.error as err:
             raise CorpusError(f"term {pattern!r} is not a valid regular expression ({err})") from None
         if compiled[name].search(""):
@@ -78,14 +89,17 @@ def parse_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, re.
 def term_counts(docs: pd.DataFrame, terms) -> pd.DataFrame:
     """Occurrences of each term in each speech's ``text_clean`` (non-overlapping matches).
 
-    ``per10k`` is the rate per 10,000 Han characters of the speech.
+    ``pattern`` is the pattern as given; it matches in either script and
+    never inside a run of numerals (:func:`parse_terms`). ``per10k`` is the
+    rate per 10,000 Han characters of the speech.
     """
-    patterns = parse_terms(terms)
+    given = _named_terms(terms)
+    patterns = parse_terms(given)
     rows = []
     for doc in docs[["id", "year", "era", "text_clean", "n_han"]].itertuples(index=False):
         for name, pattern in patterns.items():
             count = sum(1 for _ in pattern.finditer(doc.text_clean))
-            rows.append((doc.id, doc.year, doc.era, name, pattern.pattern, count, doc.n_han))
+            rows.append((doc.id, doc.year, doc.era, name, given[name], count, doc.n_han))
     frame = pd.DataFrame(rows, columns=["doc_id", "year", "era", "term", "pattern", "count", "n_han"])
     return frame.assign(per10k=frame["count"] / frame["n_han"] * 10_000)
 

@@ -19,6 +19,9 @@ from . import config
 # (numpy's and OpenBLAS's SIMD kernels differ by ~1e-14 between AVX2 and AVX-512 machines), so the same data
 # gives the same CSV bytes on any machine.
 CSV_FLOAT_FORMAT = "%.10g"
+# UTF-8 with a byte-order mark: Excel, which most of our users open tables with, reads UTF-8 without one as
+# the local code page and shows Chinese as mojibake; pandas, R and Python's "utf-8-sig" read it as plain UTF-8.
+CSV_ENCODING = "utf-8-sig"
 
 
 def temp_path(path: Path) -> Path:
@@ -37,11 +40,11 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
-    """Write ``frame`` as UTF-8 CSV (LF line ends, no index, floats to 10 digits) atomically; return ``path``."""
+    """Write ``frame`` as CSV (UTF-8 with BOM, LF ends, no index, floats to 10 digits) atomically; return ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temp_path(path)
     try:
-        frame.to_csv(tmp, index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT)
+        frame.to_csv(tmp, index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT, encoding=CSV_ENCODING)
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -3,7 +3,9 @@
 :func:`kwic` returns one row per match: ``doc_id, year, era, start, left,
 match, right`` (``start`` is the offset in ``text_clean``). Working on the text rather than on tokens means a pattern
 finds 高质量发展 even where segmentation would cut it, and a quotation can be
-copied as the speech has it. Paragraph breaks show as ``¶``.
+copied as the speech has it. Paragraph breaks show as ``¶``. A pattern may be
+written in either script and never matches inside a longer run of numerals
+(九五 finds “九五”计划, not 一九五八年), as in :func:`corpus.features.parse_terms`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def kwic(docs: pd.DataFrame, pattern: str, *, width: int = 20) -> pd.DataFrame:
     docs : pandas.DataFrame
         A cleaned docs frame (``id, year, era, text_clean``), in the order rows should come.
     pattern : str
-        A literal or a regular expression (``"NAME=PATTERN"`` is accepted too).
+        A literal or a regular expression (``"NAME=PATTERN"`` is accepted too), in either script.
     width : int
         Characters of context on each side.
 

@@ -12,10 +12,17 @@ candidates not yet in the lexicon; :func:`audit_lexicon` finds lexicon terms
 that occur in the text but do not come out as one token, and says why. Both
 take a segmenter (:func:`corpus.segment.make_segmenter`) and return frames;
 the command line prints them (``corpus lexicon suggest``, ``corpus lexicon audit``).
+
+Numbers are not words: a token without a Han character or a Latin letter
+(2023, 116.5, □) and a number in Chinese numerals (:func:`is_number_token`:
+一九五八年, 二三年, 三千万, 十二亿, 十四年) are flagged like stopwords, so
+keyness, TF-IDF and topics leave them out; lexicon terms (十五, 十二五,
+两个维护, 十九大) stay words.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -39,6 +46,27 @@ LEXICON_COLUMNS = ("term", "category", "freq")
 _TERM_RE = re.compile(r"[\u3400-\u9fffA-Za-z0-9]+")
 # A token without a Han character or a Latin letter is punctuation, a number or □.
 _CONTENT_RE = r"[\p{Han}A-Za-z]"
+
+# Numbers in Chinese numerals, as jieba cuts them (RE2 syntax: pyarrow matches it on each distinct token).
+_DIGIT = "一二三四五六七八九两"
+_DIGITS = "[〇零一二三四五六七八九]"
+# 十二, 二十五, 一千零七, 三千万, 十二亿, 两千万: never two digits side by side (十二五 is a plan, not a number),
+# never beginning with 百, 千, 万 or 亿 (百年, 千万 "by all means", 万岁, 亿万 are words).
+_POSITIONAL = f"(?:[{_DIGIT}]?十|[{_DIGIT}][百千万亿])(?:[{_DIGIT}]?[十百千万亿]|[〇零])*[{_DIGIT}]?"
+# A number may end with an approximation and one unit of time, measure or money: 十多年, 五十年代, 两个, 三倍.
+NUMBER_UNITS = ("周年", "年代", "年间", "世纪", "年", "月", "日", "号", "天", "倍", "个", "次", "岁", "元", "人", "名")
+_SUFFIX = f"[多余几]?(?:{'|'.join(NUMBER_UNITS)})?"
+# Digit by digit: four or more (一九五八), or three that begin a year (一九七 / 〇 / 年, as jieba cuts 一九七〇年);
+# not 五一六, 九一八, 一二九: names of events.
+_DIGIT_RUN = f"(?:{_DIGITS}{{4,}}|(?:一九|二[〇零]){_DIGITS})"
+_NUMBER = f"(?:{_POSITIONAL}|{_DIGIT_RUN}|[〇零{_DIGIT}])"
+NUMBER_TOKEN_RE = (
+    f"^(?:{_NUMBER}{_SUFFIX}"  # 十四年, 三千万, 一九五八年, 一九七, 一, 两个
+    f"|{_DIGITS}{{2}}年"  # 二三年 (jieba: 二 / 〇 / 二三年); two digits alone are names: 九五, 五四, 九二共识
+    f"|[十百千万亿]"  # 亿 cut from 十一 / 亿
+    f"|(?:百分之|千分之|{_NUMBER}分之){_NUMBER})$"  # 百分之九十五, 三分之一
+)
+_NUMBER_TOKEN = re.compile(NUMBER_TOKEN_RE)
 
 
 def lexicon_file(data_dir: str | Path | None = None) -> Path | Traversable:
@@ -140,14 +168,61 @@ def read_stopwords(path: str | Path | None = None) -> frozenset[str]:
     return frozenset(words)
 
 
-def mark_stopwords(tokens: pa.Array | Iterable[str], stopwords: frozenset[str]) -> np.ndarray:
-    """Boolean array: is each token a stopword, punctuation, a number or □?"""
+def is_number_token(token: str) -> bool:
+    """Is this token a number written in Chinese numerals (a date, a quantity), not a word?
+
+    Numbers: digits read one by one, at least four (一九五八), three that
+    begin a year (一九七 cut from 一九七〇年) or two before 年 (二三年);
+    positional numbers (十二, 二十一,
+    三千万, 十二亿, 一千零七); a single numeral (〇, 二, 亿); each optionally
+    followed by 多/余/几 and one of :data:`NUMBER_UNITS` (十四年, 十多年,
+    五十年代, 两个, 三倍); fractions (百分之九十五, 三分之一). Not numbers:
+    two digits alone (九五, 五四, 九二: names of plans, movements, consensus)
+    and three that do not begin a year (五一六, 九一八: events),
+    digit runs inside a positional number (十二五, 十四五: plans), words
+    beginning with 百/千/万/亿 (百年, 千万, 万岁, 亿万), ordinals (第十九届)
+    and numerals with other characters (十九大, 两个维护, 十分, 十三届).
+    Lexicon terms that look like numbers (十五, the plan) are kept as words
+    by :func:`mark_stopwords`.
+
+    Examples
+    --------
+    >>> [is_number_token(t) for t in ("一九五八年", "三千万", "十二亿", "十五", "十二五", "九五", "万岁")]
+    [True, True, True, True, False, False, False]
+    """
+    return bool(_NUMBER_TOKEN.match(token))
+
+
+@functools.cache
+def _shipped_terms() -> frozenset[str]:
+    return frozenset(read_lexicon()["term"])
+
+
+def mark_stopwords(
+    tokens: pa.Array | Iterable[str],
+    stopwords: frozenset[str],
+    *,
+    keep: Iterable[str] | None = None,
+) -> np.ndarray:
+    """Boolean array: is each token a stopword, punctuation, a number or □?
+
+    Numbers are tokens without a Han character or a Latin letter (2023, 116.5)
+    and numbers in Chinese numerals (:func:`is_number_token`), except the
+    terms in ``keep``: the lexicon terms (default: the shipped lexicon's), so
+    that the plan 十五 stays a word while 十四年 and 一九五八年 do not.
+    """
     tokens = tokens if isinstance(tokens, pa.Array | pa.ChunkedArray) else pa.array(list(tokens), pa.string())
     # Decide once per distinct token, then spread: a corpus repeats its words.
     words, codes = encode_strings(tokens)
+    if not len(codes):
+        return np.zeros(0, dtype=bool)
     in_list = pc.is_in(words, value_set=pa.array(sorted(stopwords), pa.string()))
     no_content = pc.invert(pc.match_substring_regex(words, pattern=_CONTENT_RE))
-    return pc.or_(in_list, no_content).to_numpy(zero_copy_only=False)[codes] if len(codes) else np.zeros(0, dtype=bool)
+    number = pc.match_substring_regex(words, pattern=NUMBER_TOKEN_RE)
+    keep = _shipped_terms() if keep is None else frozenset(keep)
+    if keep:
+        number = pc.and_(number, pc.invert(pc.is_in(words, value_set=pa.array(sorted(keep), pa.string()))))
+    return pc.or_(pc.or_(in_list, no_content), number).to_numpy(zero_copy_only=False)[codes]
 
 
 def genre_words(path: str | Path | None = None) -> tuple[str, ...]:

@@ -39,16 +39,15 @@ import csv
 import hashlib
 import io
 import re
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
 
 import pandas as pd
 
 from . import config
 from .errors import CorpusError
+from .extract import TextFile, decode_bytes, read_text_file  # noqa: F401  (re-exported: load's public names)
 from .periods import ERA_SCHEMES, OTHER, check_ranges, choose_era_scheme, era_of
 
 DOC_COLUMNS = (
@@ -64,14 +63,6 @@ DOC_COLUMNS = (
     "sha256",
 )
 
-_BOMS = (
-    (b"\xef\xbb\xbf", "utf-8-sig"),
-    (b"\xff\xfe", "utf-16"),
-    (b"\xfe\xff", "utf-16"),
-)
-# Control characters that never occur in a text file (C0 except tab, LF, FF,
-# CR; DEL; C1). Their presence means we decoded binary data.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
 _CHINESE_DIGITS = dict(zip("〇零一二三四五六七八九", "00123456789", strict=True))
 
 
@@ -84,108 +75,6 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.level}: {self.message}"
-
-
-def decode_bytes(raw: bytes, *, name: str = "<bytes>") -> tuple[str, str]:
-    """Decode a transcript strictly and say which encoding it was.
-
-    Tries, in order: a byte-order mark (UTF-8, UTF-16), UTF-8, GBK, GB18030.
-    Every attempt is strict, so text is never decoded silently wrong: bytes
-    that are not valid in any of them, or decode to control characters, are
-    rejected.
-
-    Parameters
-    ----------
-    raw : bytes
-        The file's content.
-    name : str
-        File name used in error messages.
-
-    Returns
-    -------
-    (text, encoding) : tuple of str
-        ``text`` without the byte-order mark; ``encoding`` is one of
-        "utf-8-sig", "utf-16", "utf-8", "gbk", "gb18030".
-
-    Raises
-    ------
-    CorpusError
-        If the file is empty, whitespace only, binary or in another encoding.
-
-    Examples
-    --------
-    >>> decode_bytes("工会".encode("gbk"))
-    ('工会', 'gbk')
-    """
-    if not raw:
-        raise CorpusError(f"{name}: the file is empty; put the transcript text in it or remove it")
-    text = encoding = None
-    for bom, codec in _BOMS:
-        if raw.startswith(bom):
-            try:
-                text, encoding = raw.decode(codec), codec
-            except UnicodeDecodeError:
-                raise CorpusError(f"{name}: starts with a {codec} byte-order mark but is not valid {codec}; "
-                                  "re-save it as UTF-8") from None
-            text = text.lstrip("\ufeff")
-            break
-    if text is None:
-        if b"\x00" in raw:
-            raise CorpusError(
-                f"{name}: looks binary (contains NUL bytes); a transcript must be plain text "
-                "(UTF-8, GBK/GB18030, or UTF-16 with a byte-order mark)"
-            )
-        for codec in ("utf-8", "gbk", "gb18030"):
-            try:
-                text, encoding = raw.decode(codec), codec
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise CorpusError(f"{name}: cannot be decoded as UTF-8, GBK or GB18030; re-save it as UTF-8")
-    if _CONTROL.search(text) or (encoding == "gb18030" and _private_use_share(text) > 0.01):
-        raise CorpusError(
-            f"{name}: looks binary (control characters after decoding as {encoding}); "
-            "a transcript must be plain text"
-        )
-    if not text.strip(" \t\r\n\f\v\u3000\u200b\ufeff"):
-        raise CorpusError(f"{name}: contains only whitespace; put the transcript text in it or remove it")
-    return text, encoding
-
-
-class TextFile(NamedTuple):
-    """A text file as read: its decoded ``text``, the ``encoding`` found and the ``raw`` bytes."""
-
-    text: str
-    encoding: str
-    raw: bytes
-
-
-def read_text_file(path: str | Path, *, name: str | None = None) -> TextFile:
-    """Read a file and decode it strictly (see :func:`decode_bytes`).
-
-    Parameters
-    ----------
-    path : path
-        The file.
-    name : str, optional
-        How error messages name it (default: the path).
-
-    Raises
-    ------
-    CorpusError
-        When the file cannot be read, or is empty, binary or in another encoding.
-    """
-    name = str(path) if name is None else name
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as err:
-        raise CorpusError(f"{name}: cannot read ({err.strerror or err})") from None
-    return TextFile(*decode_bytes(raw, name=name), raw)
-
-
-def _private_use_share(text: str) -> float:
-    return sum(unicodedata.category(ch) == "Co" for ch in text) / max(len(text), 1)
 
 
 def parse_year(value: str) -> int:

@@ -18,7 +18,8 @@ from .files import write_bytes_atomic
 
 MANIFEST = ".corpus-report.json"
 # Libraries whose version can change a figure or a table.
-LIBRARIES = ("matplotlib", "numpy", "pandas", "scikit-learn", "scipy", "jieba", "rjieba", "pyarrow", "stopwordsiso")
+LIBRARIES = ("matplotlib", "numpy", "pandas", "scikit-learn", "scipy", "jieba", "rjieba", "pyarrow", "stopwordsiso",
+             "opencc")
 
 
 def code_and_libraries() -> list[bytes]:

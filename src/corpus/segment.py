@@ -334,12 +334,13 @@ def segment_docs(
         fresh = cache.put_stream(batches) if cache else pa.concat_tables(list(batches))
         del batches
         release_memory()  # the texts and the workers' results, before the frame is built
-    tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, docs["id"].tolist(), stopwords)
+    tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, docs["id"].tolist(), stopwords, keep=segmenter.terms)
     tokens.attrs.update(segmented=n_work, cached=len(set(keys)) - n_work)
     return tokens
 
 
-def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: frozenset[str]) -> pd.DataFrame:
+def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: frozenset[str], *,
+              keep: tuple[str, ...] = ()) -> pd.DataFrame:
     """Flatten ``key, para, tokens`` rows into the tokens frame, in docs order.
 
     Two ids whose cleaned texts are equal share a key; each gets the tokens.
@@ -381,7 +382,7 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     words, codes = encode_strings(flat)
     del flat
     release_memory()  # the token lists: ~350 MB at 10,000 speeches
-    is_stop = mark_stopwords(words, stopwords)[codes]
+    is_stop = mark_stopwords(words, stopwords, keep=keep)[codes]  # lexicon terms (十五) are never numbers
     vocabulary = pd.Index(words.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get))
     token = pd.Categorical.from_codes(codes, categories=vocabulary, validate=False)
     if len(set(doc_ids)) == len(doc_ids):  # compact: one small code per row
