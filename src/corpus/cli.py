@@ -167,7 +167,7 @@ def cmd_segment(args: argparse.Namespace) -> int:
         raise CorpusError("give a TEXT, --file F or --id DOC")
     for line in lines:
         tokens = segmenter.cut(line)
-        stop = mark_stopwords(tokens, stopwords) if tokens else []
+        stop = mark_stopwords(tokens, stopwords, keep=segmenter.terms) if tokens else []
         if args.stopwords == "hide":
             tokens = [t for t, s in zip(tokens, stop, strict=True) if not s]
         elif args.stopwords == "mark":

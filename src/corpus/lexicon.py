@@ -139,7 +139,7 @@ def read_lexicon(path: str | Path | None = None) -> pd.DataFrame:
             raise CorpusError(f"{where}: {term!r} is already on line {seen[term]}; keep one")
         seen[term] = number
         rows.append((term, category, int(freq)))
-    return pd.DataFrame(rows, columns=["term", "category", "freq"])
+    return pd.DataFrame(rows, columns=list(LEXICON_COLUMNS))
 
 
 def general_stopwords() -> frozenset[str]:

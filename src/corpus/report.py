@@ -50,19 +50,21 @@ from .plots import (
     plot_word_shift,
 )
 from .segment import make_segmenter, segment_docs
-from .study import STUDY_FILE, Study, comparison_pairs, read_study
+from .study import Study, comparison_pairs, read_study
 from .topics import auto_topics
 
 
 def report_inputs(docs, data_dir: Path, study: Study) -> str:
-    """One hash of everything the report's files depend on: metadata, transcripts, study, resources, code."""
+    """One hash of everything the report's files depend on: metadata, transcripts, study, resources, code.
+
+    The study enters as the settings it holds (file and command-line flags together), so editing a
+    comment in ``corpus.toml`` does not redo the report.
+    """
     resources = (lexicon_file(data_dir), stopwords_file(data_dir), era_markers_file(data_dir))
-    study_file = data_dir / STUDY_FILE
     settings = (config.TOPIC_SAMPLE, config.MAX_FIGURE_ROWS, config.SEED, repr(replace(study, source=None)))
     return fingerprint([
         (data_dir / config.METADATA_FILE).read_bytes(), *map(str.encode, docs["sha256"]),
-        study_file.read_bytes() if study_file.is_file() else b"", *(path.read_bytes() for path in resources),
-        *code_and_libraries(), repr(settings).encode(),
+        *(path.read_bytes() for path in resources), *code_and_libraries(), repr(settings).encode(),
     ])
 
 

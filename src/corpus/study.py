@@ -485,22 +485,13 @@ def _typed(value, kind: type, where: str, example: str):
 _KINDS = {str: "text in double quotes", int: "a whole number", list: "an array", dict: "a table"}
 
 
+# What a TOML value is, in the words of an error message; bool before int (a bool is an int in Python).
+_FOUND = ((bool, "true/false"), (str, "text"), (int, "a whole number"), (float, "a decimal number"),
+          (list, "an array"), (dict, "a table"), (_dt.date | _dt.time, "a date or time"))
+
+
 def _kind(value) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    if isinstance(value, str):
-        return "text"
-    if isinstance(value, int):
-        return "a whole number"
-    if isinstance(value, float):
-        return "a decimal number"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, _dt.date | _dt.time):
-        return "a date or time"
-    return type(value).__name__
+    return next((name for kind, name in _FOUND if isinstance(value, kind)), type(value).__name__)
 
 
 def _toml(value) -> str:
