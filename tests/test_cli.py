@@ -21,7 +21,7 @@ def test_validate_lists_the_five_speeches(capsys):
     script = "simplified    " if "script" in clean_docs(load_docs()).columns else " "  # printed where cleaning gives it
     assert out[0] == f"004  2006  utf-8      {script}2,959 chars   18 paragraphs   3 sections  县工会工作表彰大会讲话"
     assert [line[:9] for line in out[:5]] == ["004  2006", "002  2011", "003  2022", "000  2023", "001  2023"]
-    assert out[5].startswith("warning: 000: year 2023 (from the title) is outside 2012–2016")
+    assert out[5].startswith("warning: 000: year 2023 (from the title) is outside 2012–2015")
     assert out[-1] == "5 speeches, 0 errors, 1 warning"
 
 

@@ -214,3 +214,15 @@ def test_changing_terms_ranks_by_g2_across_eras_and_orders_by_peak():
     assert changing_terms(counts, candidates=["工会", "小康", "十一五", "偶然"], n=2) == ["十一五", "小康"]
     assert changing_terms(counts, candidates=["工会", "小康", "十一五", "偶然"], n=1) == ["十一五"]
     assert changing_terms(counts, candidates=["偶然", "不在"]) == []
+
+
+def test_an_era_without_han_characters_has_rate_zero_not_a_crash():
+    """Regression (issue 17): a speech whose only Chinese was page residue made `corpus terms` divide by zero."""
+    from corpus.features import term_counts, term_trajectories
+
+    docs = pd.DataFrame({"id": ["a", "b"], "year": [2015, 2016], "era": ["2015", "2016"],
+                         "text_clean": ["ABC", "坚持高质量发展"], "n_han": [0, 7]})
+    assert term_counts(docs, ["高质量发展"])["per10k"].tolist() == pytest.approx([0.0, 10_000 / 7])
+    trajectory = term_trajectories(docs, ["高质量发展"], by="year")
+    assert trajectory[["era", "count", "n_chars"]].values.tolist() == [["2015", 0, 0], ["2016", 1, 7]]
+    assert trajectory["per10k"].tolist() == pytest.approx([0.0, 10_000 / 7])

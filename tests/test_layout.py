@@ -8,7 +8,7 @@ from .conftest import REPO
 
 ORDER = [
     "errors", "config", "files", "manifest", "memory", "periods", "study", "arrays", "tokencache",
-    "extract", "load", "clean", "lexicon", "segment", "features", "keyness", "kwic", "topics", "dating",
+    "extract", "load", "clean", "lexicon", "segment", "features", "keyness", "kwic", "topics", "dating", "markers",
     "plots", "explore", "manage", "report", "cli", "__init__", "__main__",
 ]
 PACKAGE = REPO / "src" / "corpus"

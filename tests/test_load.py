@@ -248,7 +248,21 @@ def test_wrong_number_of_fields(tmp_path):
 
 def test_path_outside_the_folder(tmp_path):
     folder = write_corpus(tmp_path / "d", TINY_TEXTS, "id,file,year,title\na,../a.txt,2006,甲\n")
-    assert "metadata.csv line 2: file '../a.txt' is outside the data folder" in _error(folder)
+    assert "metadata.csv line 2 (id a): file '../a.txt' is outside the data folder" in _error(folder)
+
+
+def test_two_names_of_one_file_are_an_error(tmp_path):
+    folder = write_corpus(tmp_path / "d", TINY_TEXTS, TINY_METADATA + "c,./a.txt,2011,丙\n")
+    assert _error(folder).endswith(
+        "metadata.csv line 4 (id c): file './a.txt' names the same file as line 2 (id a); list each transcript once")
+
+
+def test_han_characters_are_counted_as_cleaning_counts_them():
+    from corpus.clean import HAN
+    from corpus.load import _HAN_RE, han_problem
+
+    assert _HAN_RE.pattern == f"[{HAN}]"  # load comes before clean, so it keeps its own copy
+    assert han_problem("𠀀") is None and han_problem("ＡＢＣ 123") == "has no Han characters"
 
 
 def test_missing_metadata_and_folder(tmp_path):

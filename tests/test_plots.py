@@ -695,3 +695,19 @@ def test_no_chinese_outside_the_data_in_english_figures():
 def test_an_unknown_language_is_refused():
     with pytest.raises(ValueError, match="lang must be one of zh, en"):
         plot_coherence(CURVE, lang="fr")
+
+
+def test_plot_date_estimate_draws_the_posterior_around_the_range(tmp_path):
+    from corpus import CorpusError
+    from corpus.dating import date_text
+    from corpus.plots import plot_date_estimate
+
+    estimate = date_text("今年是“十二五”开局之年。", year_max=2026)
+    display = plot_date_estimate(estimate, label="x", year=2023, lang="en")
+    # five years either side of the range, stretched to the metadata year 2023
+    assert display.data["year"].tolist() == list(range(estimate.low - 5, 2024))
+    assert display.data["probability"].tolist() == [estimate.posterior[y] for y in display.data["year"]]
+    assert display.data["in_range"].sum() == estimate.high - estimate.low + 1
+    assert display.axes_[0].get_title() == f"x: {estimate.low}–{estimate.high} (80%), most probable {estimate.best}"
+    with pytest.raises(CorpusError, match="no era markers"):
+        plot_date_estimate(date_text("同志们好。"))

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import io
+import json
 import math
 import pickle
 import warnings
@@ -18,16 +22,19 @@ from corpus.topics import (
     UNIT_COLUMNS,
     TopicModel,
     TopicResult,
+    TopicState,
     auto_topics,
     choose_k,
     fit_topics,
     is_stable,
     npmi_coherence,
+    read_topic_state,
     topic_changes,
     topic_docs,
     topic_prevalence,
     topic_stability,
     topic_units,
+    write_topic_state,
 )
 
 THEMES = {
@@ -440,3 +447,282 @@ def test_shipped_corpus():
     np.testing.assert_allclose(by_plan.iloc[:2, 1:].to_numpy(float), prevalence.iloc[:2, 1:].to_numpy(float))
     by_doc = topic_prevalence(model, units, by="doc_id")
     assert by_doc["doc_id"].tolist() == docs["id"].tolist()
+
+
+# --------------------------------------------------------------------------- topics that stay put
+
+
+def grow(units: pd.DataFrame, bags, era: str = "2023") -> pd.DataFrame:
+    """``units`` with one more speech (of one paragraph) per bag, in ``era``."""
+    n = len(units)
+    more = make_units(bags, [era] * len(bags), doc_ids=[f"s{n + i:02d}" for i in range(len(bags))])
+    return pd.concat([units, more.assign(para=range(n, n + len(bags)))], ignore_index=True)
+
+
+UNION_BAG = ["工会", "职工", "服务", "创新", "职工", "维权", "劳模", "服务"]
+MORE_BAGS = [["改革", "发展", "创新", "质量", "产业", "发展", "党建", "改革"],
+             ["党建", "学习", "思想", "政治", "理论", "学习", "工会", "党建"],
+             ["工会", "劳模", "维权", "服务", "职工", "劳模", "发展", "工会"]]
+KS = range(2, 6)
+FIRST_LABELS = ["质量·改革·创新", "政治·党建·理论", "劳模·维权·服务"]
+
+
+@pytest.fixture(scope="module")
+def speeches(themed) -> pd.DataFrame:
+    """The themed units, each paragraph its own speech (18 speeches), so that growth can be counted."""
+    return themed.assign(doc_id=[f"s{i:02d}" for i in range(len(themed))])
+
+
+@pytest.fixture(scope="module")
+def first(speeches) -> TopicResult:
+    """A first run: no state, k chosen by coherence."""
+    return auto_topics(*frames_of(speeches), ks=KS)
+
+
+@pytest.fixture(scope="module")
+def state(first, tmp_path_factory) -> TopicState:
+    """The first run's state, written and read back."""
+    folder = tmp_path_factory.mktemp("out")
+    write_topic_state(first.state, folder, today="2024-05-01")
+    return read_topic_state(folder)
+
+
+def test_first_run_is_as_without_state(first, speeches):
+    assert (first.fresh, first.how, first.k, first.model.labels) == (True, None, 3, FIRST_LABELS)
+    assert first.describe() == "topics: NMF over 18 paragraphs, k=3 by NPMI coherence (0.020); stability 0.90 (stable)"
+    cold = fit_topics(speeches, k=3)
+    assert np.array_equal(first.state.components, cold._estimator.components_[cold._order])
+    assert first.state.doc_ids == tuple(f"s{i:02d}" for i in range(18))
+    assert (first.state.how, first.state.k, first.state.date) == ("coherence", 3, "")
+
+
+def test_state_written_and_read_back(first, tmp_path):
+    assert read_topic_state(tmp_path) is None  # no state: a first run
+    paths = write_topic_state(first.state, tmp_path, today="2024-05-01")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".topics.json", ".topics.npz"] == sorted(
+        p.name for p in paths)
+    meta = json.loads((tmp_path / ".topics.json").read_text(encoding="utf-8"))
+    assert {key: meta[key] for key in ("format", "version", "k", "model", "how", "date", "n_docs")} == {
+        "format": "corpus topic state", "version": 1, "k": 3, "model": "nmf", "how": "coherence",
+        "date": "2024-05-01", "n_docs": 18}
+    assert meta["settings"] == {"ks": [2, 3, 4, 5], "max_units": 3000, "random_state": 1, "min_tokens": 5,
+                                "max_iter": None}
+    with np.load(tmp_path / ".topics.npz", allow_pickle=False) as arrays:  # no pickle anywhere
+        assert sorted(arrays.files) == ["components", "doc_ids", "vocabulary"]
+    back = read_topic_state(tmp_path)
+    assert (back.k, back.model, back.how, back.date, back.settings, back.doc_ids, back.units_sha256) == (
+        3, "nmf", "coherence", "2024-05-01", meta["settings"], first.state.doc_ids, first.state.units_sha256)
+    assert np.array_equal(back.components, first.state.components)  # bit for bit
+    assert back.vocabulary.tolist() == first.model.vocabulary.tolist()
+    pd.testing.assert_frame_equal(back.coherence, first.coherence)
+    assert back.coherence.attrs == first.coherence.attrs == {"n_units": 18}
+
+
+def test_same_units_give_the_same_topics(first, speeches, state):
+    again = auto_topics(*frames_of(speeches), ks=KS, previous=state)
+    assert (again.fresh, again.state) == (False, state)
+    assert again.describe() == ("topics: NMF over 18 paragraphs, k=3 kept from the run of 2024-05-01 (18 speeches); "
+                                "same paragraphs, same topics; stability 0.90 (stable)")
+    pd.testing.assert_frame_equal(again.model.topic_words, first.model.topic_words)
+    pd.testing.assert_frame_equal(again.prevalence, first.prevalence)
+    pd.testing.assert_frame_equal(again.coherence, first.coherence)  # the curve that chose k, redrawn as it was
+
+
+def test_adding_one_speech_keeps_k_and_the_order(first, speeches, state):
+    grown = grow(speeches, [UNION_BAG])
+    # From scratch the union theme, now the largest, would become topic 0:
+    assert auto_topics(*frames_of(grown), ks=KS, stability=False).model.labels == [
+        "劳模·维权·服务", "质量·改革·创新", "政治·党建·理论"]
+    kept = auto_topics(*frames_of(grown), ks=KS, previous=state)
+    assert (kept.fresh, kept.k, kept.state) == (False, 3, state)
+    assert kept.describe() == ("topics: NMF over 19 paragraphs, k=3 kept from the run of 2024-05-01 (18 speeches); "
+                               "refitted from the previous topics; stability 0.90 (stable)")
+    assert kept.model.labels == FIRST_LABELS
+    top = kept.model.topic_words.groupby("topic")["term"].apply(list)
+    assert top[0] == ["质量", "改革", "创新", "产业", "发展", "理论", "学习", "思想", "政治"]
+    assert top[0] == first.model.topic_words.groupby("topic")["term"].apply(list)[0]
+    assert list(kept.prevalence.columns[1:]) == FIRST_LABELS
+    again = auto_topics(*frames_of(grown), ks=KS, previous=state)
+    pd.testing.assert_frame_equal(again.model.topic_words, kept.model.topic_words)  # deterministic
+
+
+def test_growth_beyond_the_share_chooses_k_again(speeches, state):
+    grown = grow(speeches, [UNION_BAG, *MORE_BAGS])  # 4 speeches added to 18: 22 %
+    result = auto_topics(*frames_of(grown), ks=KS, previous=state)
+    assert (result.fresh, result.k) == (True, 2)
+    assert result.describe() == ("topics: NMF over 22 paragraphs, k=2 by NPMI coherence (0.014), chosen again "
+                                 "(corpus grew 22 %: 18 speeches then, 22 now); stability 0.88 (stable)")
+    cold = auto_topics(*frames_of(grown), ks=KS)  # as a first run on that corpus
+    pd.testing.assert_frame_equal(result.model.topic_words, cold.model.topic_words)
+    assert (result.state.k, result.state.doc_ids) == (2, cold.state.doc_ids)
+    lenient = auto_topics(*frames_of(grown), ks=KS, previous=state, regrow=0.25, stability=False)
+    assert (lenient.fresh, lenient.k) == (False, 3)
+
+
+def test_retopic_chooses_k_again(speeches, state):
+    grown = grow(speeches, [UNION_BAG])
+    result = auto_topics(*frames_of(grown), ks=KS, previous=state, retopic=True, stability=False)
+    cold = auto_topics(*frames_of(grown), ks=KS, stability=False)
+    assert result.fresh and result.describe() == (
+        f"topics: NMF over 19 paragraphs, k={cold.k} by NPMI coherence (0.014), chosen again (--retopic)")
+    pd.testing.assert_frame_equal(result.model.topic_words, cold.model.topic_words)
+
+
+def test_given_k_refits_from_the_state(speeches, state):
+    grown = grow(speeches, [UNION_BAG])
+    result = auto_topics(*frames_of(grown), k=3, previous=state, stability=False)
+    # the state's k was chosen by coherence; a given k=3 is the same k, so the topics still stay put
+    assert not result.fresh and result.model.labels == FIRST_LABELS
+    assert result.describe() == ("topics: NMF over 19 paragraphs, k=3 (given); refitted from the previous topics "
+                                 "of the run of 2024-05-01 (18 speeches)")
+    other = auto_topics(*frames_of(grown), k=2, previous=state, stability=False)
+    assert other.fresh and other.describe() == (
+        "topics: NMF over 19 paragraphs, k=2 (given), fitted afresh (k was 3 before)")
+
+
+def state_like(state: TopicState, **changes) -> TopicState:
+    return dataclasses.replace(state, **changes)
+
+
+@pytest.mark.parametrize(("changes", "options", "why"), [
+    ({}, {}, None),
+    ({}, {"retopic": True}, "--retopic"),
+    ({"model": "lda"}, {}, "the model changed from lda to nmf"),
+    ({"settings": {"max_iter": 5}}, {}, "the topic settings changed"),
+    ({"settings": "with other ks"}, {}, "the candidate ks changed"),
+    ({"settings": "with other ks"}, {"auto": False, "k": 3}, None),  # a given k has no candidates
+    ({"how": "given"}, {}, "k=3 was given before"),
+    ({}, {"auto": False, "k": 4}, "k was 3 before"),
+    ({"doc_ids": tuple("abcde")}, {"doc_ids": tuple("abcdef")}, None),  # one in five: 20 %, not more
+    ({"doc_ids": tuple("abcd")}, {"doc_ids": tuple("abcdef")}, "corpus grew 50 %: 4 speeches then, 6 now"),
+    ({"doc_ids": tuple("abcdef")}, {"doc_ids": tuple("abcd")}, "corpus shrank 33 %: 6 speeches then, 4 now"),
+    ({"doc_ids": tuple("abcdef")}, {"doc_ids": tuple("abcdxy")}, "corpus changed 67 %: 2 speeches added, 2 removed"),
+    ({"k": 18}, {}, "k=18 no longer fits 18 paragraphs"),
+])
+def test_why_the_state_is_set_aside(state, changes, options, why):
+    if changes.get("settings") == "with other ks":
+        changes["settings"] = state.settings | {"ks": [3, 4]}
+    elif "settings" in changes:
+        changes["settings"] = state.settings | changes["settings"]
+    previous = state_like(state, **changes)
+    settings = state.settings
+    kwargs = {"auto": True, "k": "auto", "model": "nmf", "settings": settings, "doc_ids": previous.doc_ids,
+              "n_units": 18, "retopic": False, "regrow": topics.REGROW_SHARE} | options
+    assert topics._why_afresh(previous, **kwargs) == why
+
+
+def test_fit_from_a_start_keeps_its_order(themed):
+    fresh = fit_topics(themed, k=3)
+    backwards = dataclasses.replace(fresh, components=fresh.components[::-1])
+    for model in ("nmf", "lda"):  # NMF starts from it; LDA is matched to it afterwards
+        plain = fit_topics(themed, k=3, model=model)
+        started = fit_topics(themed, k=3, model=model, start=backwards)
+        assert sorted(started.labels) == sorted(plain.labels)
+        np.testing.assert_allclose(started.components.sum(axis=1), 1)
+    nmf = fit_topics(themed, k=3, start=backwards)
+    assert nmf.labels == fresh.labels[::-1]
+    assert np.allclose(nmf.shares(themed).sum(axis=1), 1)
+    with pytest.raises(CorpusError, match="cannot start 2 topics from 3 earlier topics; give k=3"):
+        fit_topics(themed, k=2, start=fresh)
+
+
+def themes_of(labels) -> list[str]:
+    """The theme of each topic label, by its first word."""
+    return [next(name for name, words in THEMES.items() if label.split("·")[0] in words) for label in labels]
+
+
+def test_lda_refit_is_matched_to_the_previous_topics(speeches):
+    first = auto_topics(*frames_of(speeches), k=3, model="lda", stability=False)
+    assert themes_of(first.model.labels) == ["union", "party", "economy"]
+    grown = grow(speeches, [UNION_BAG])
+    assert themes_of(fit_topics(grown, k=3, model="lda").labels) == ["union", "economy", "party"]  # from scratch
+    kept = auto_topics(*frames_of(grown), k=3, model="lda", previous=first.state, stability=False)
+    assert not kept.fresh and themes_of(kept.model.labels) == ["union", "party", "economy"]
+    assert kept.describe() == ("topics: LDA over 19 paragraphs, k=3 (given); refitted, matched to the previous "
+                               "topics of an earlier run (18 speeches)")
+    shuffled = dataclasses.replace(first.state, components=first.state.components[[2, 0, 1]])
+    again = auto_topics(*frames_of(grown), k=3, model="lda", previous=shuffled, stability=False)
+    assert themes_of(again.model.labels) == ["economy", "union", "party"]
+
+
+def corrupt(folder, what: str) -> None:
+    """Damage the state in ``folder`` in one way."""
+    json_path, npz_path = folder / ".topics.json", folder / ".topics.npz"
+    meta = json.loads(json_path.read_text(encoding="utf-8"))
+    if what == "not json":
+        json_path.write_bytes(b"\xff{ half a file")
+    elif what == "foreign":
+        json_path.write_text('{"name": "another program", "version": 3}', encoding="utf-8")
+    elif what == "newer":
+        json_path.write_text(json.dumps(meta | {"version": 2}), encoding="utf-8")
+    elif what == "flipped bytes":
+        data = bytearray(npz_path.read_bytes())
+        data[200:204] = b"\x00\xff\x00\xff"
+        npz_path.write_bytes(bytes(data))
+    elif what == "no arrays":
+        npz_path.unlink()
+    elif what in ("pickled", "wrong shape", "negative"):
+        with np.load(npz_path, allow_pickle=False) as arrays:
+            parts = dict(arrays)
+        if what == "pickled":
+            parts["vocabulary"] = parts["vocabulary"].astype(object)
+        elif what == "wrong shape":
+            parts["components"] = parts["components"][:, :-1]
+        else:
+            parts["components"] = -parts["components"]
+        buffer = io.BytesIO()
+        np.savez(buffer, **parts)
+        npz_path.write_bytes(buffer.getvalue())  # and a matching checksum: only the content is wrong
+        json_path.write_text(json.dumps(meta | {"arrays_sha256": hashlib.sha256(buffer.getvalue()).hexdigest()}),
+                             encoding="utf-8")
+    elif what == "missing key":
+        json_path.write_text(json.dumps({k: v for k, v in meta.items() if k != "settings"}), encoding="utf-8")
+
+
+@pytest.mark.parametrize(("what", "why"), [
+    ("not json", "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte"),
+    ("foreign", "not a topic state of corpus"),
+    ("newer", "state version 2, but this corpus reads version 1"),
+    ("flipped bytes", ".topics.npz does not match it (damaged, or from another run)"),
+    ("no arrays", ".topics.npz is missing"),
+    ("pickled", "Object arrays cannot be loaded when allow_pickle=False"),
+    ("wrong shape", "its topic-word matrix is (3, 14), not 3 topics × 15 terms"),
+    ("negative", "its topic-word matrix has negative, missing or all-zero weights"),
+    ("missing key", "it lacks settings"),
+])
+def test_a_corrupt_or_foreign_state_is_ignored(first, speeches, tmp_path, what, why):
+    write_topic_state(first.state, tmp_path, today="2024-05-01")
+    corrupt(tmp_path, what)
+    with pytest.raises(CorpusError) as caught:
+        read_topic_state(tmp_path)
+    assert str(caught.value) == f"ignoring {tmp_path / '.topics.json'}: {why}; the topics are chosen afresh"
+
+
+def test_report_flag_retopic(monkeypatch, tmp_path):
+    from corpus import cli, report
+
+    calls = []
+    monkeypatch.setattr(report, "build_report", lambda data, **kwargs: calls.append(kwargs) or [])
+    for argv in (["report", "--data", str(tmp_path)], ["report", "--data", str(tmp_path), "--retopic"]):
+        assert cli.main(argv) == 0
+    # --retopic redoes an up-to-date report too
+    assert [(c["retopic"], c["force"]) for c in calls] == [(False, False), (True, True)]
+
+
+@pytest.mark.slow
+def test_report_keeps_its_topics_and_survives_a_damaged_state(tmp_path):
+    from corpus.report import build_report
+
+    out, lines = tmp_path / "out", []
+    build_report(out_dir=out, figure_worker=False, log=lines.append)
+    first = (out / "topic_words.csv").read_bytes()
+    assert read_topic_state(out).k == int(json.loads((out / ".topics.json").read_text(encoding="utf-8"))["k"])
+    (out / ".topics.json").write_text("{}", encoding="utf-8")
+    lines.clear()
+    build_report(out_dir=out, figure_worker=False, log=lines.append, force=True)
+    assert f"ignoring {out / '.topics.json'}: not a topic state of corpus; the topics are chosen afresh" in lines
+    assert (out / "topic_words.csv").read_bytes() == first and read_topic_state(out) is not None
+    lines.clear()
+    build_report(out_dir=out, figure_worker=False, log=lines.append, force=True)
+    assert any("kept from the run of" in line and "same paragraphs, same topics" in line for line in lines)
+    assert (out / "topic_words.csv").read_bytes() == first

@@ -64,12 +64,18 @@ def _add_engine(parser: argparse.ArgumentParser) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print one line per speech and every problem; exit 1 if there are errors."""
     from .clean import clean_docs, paragraph_counts, split_paragraphs
-    from .load import Problem, inspect_corpus
+    from .load import Problem, han_problem, inspect_corpus
 
     docs, problems = inspect_corpus(args.data)
     if len(docs):
         docs = clean_docs(docs)
-        counts = paragraph_counts(split_paragraphs(docs))
+        # Loading counts Han characters before cleaning; a text whose only Chinese is page residue loses them here.
+        problems = problems + [
+            Problem("error", f"{Path(args.data) / doc.file} (id {doc.id}): {why} after cleaning; "
+                             "a transcript must be Chinese text: fix the file or remove its row")
+            for doc in docs.itertuples(index=False) if (why := han_problem(doc.text_clean))]
+        # A speech whose every line is page residue has no paragraphs: 0, not a KeyError.
+        counts = paragraph_counts(split_paragraphs(docs)).reindex(docs["id"], fill_value=0)
         for doc in docs.itertuples(index=False):
             n = counts.loc[doc.id]
             script = getattr(doc, "script", None)  # simplified / traditional / mixed, where cleaning says
@@ -125,8 +131,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     stages = Stages()
     with _dask_client(args):
-        written = build_report(args.data, out_dir=args.out, study=_study(args), force=args.force, stages=stages,
-                               backend="dask" if args.backend == "dask" else None,
+        written = build_report(args.data, out_dir=args.out, study=_study(args), force=args.force or args.retopic,
+                               stages=stages, retopic=args.retopic, backend="dask" if args.backend == "dask" else None,
                                log=lambda message: print(message, file=sys.stderr))
     print(f"{len(written)} files in {args.out or args.data / 'figures'}")
     if args.timings:
@@ -337,11 +343,22 @@ def cmd_topics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _level(value: str) -> float:
+    """``--level``: a probability strictly between 0 and 1 (0.8, or 80%)."""
+    try:
+        level = float(value.rstrip("%")) / (100 if value.endswith("%") else 1)
+    except ValueError:
+        level = -1.0
+    if not 0 < level < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: give a probability between 0 and 1, such as 0.9 or 90%")
+    return level
+
+
 def cmd_date(args: argparse.Namespace) -> int:
     """Estimate when each speech (an id of the data folder, or any text file) was given, from its era markers."""
     import json
 
-    from .dating import date_text, era_markers_file, read_era_markers
+    from .dating import date_text, era_markers_file, odds_text, read_era_markers
     from .load import inspect_corpus, read_text_file
 
     markers = read_era_markers(era_markers_file(args.data))
@@ -361,17 +378,70 @@ def cmd_date(args: argparse.Namespace) -> int:
                                   "`corpus validate` lists the ids")
             text = match["text"].iloc[0]
             label = int(match["year"].iloc[0])
-        estimate = date_text(text, markers=markers)
+        estimate = date_text(text, markers=markers, level=args.level)
         results.append({"input": item, **estimate.to_dict()})
         if not args.json:
             known = "" if label is None else (
-                f"; metadata year {label} is " + ("inside" if label in estimate else "OUTSIDE"))
+                f"; metadata year {label} is " + ("inside" if label in estimate else
+                                                  f"OUTSIDE ({estimate.best} is "
+                                                  f"{odds_text(estimate.log10_odds(label))} likelier)"))
             print(f"{item}: {estimate.describe()}{known}")
             for e in estimate.evidence:
+                generic = " (ordinary phrase)" if e["generic"] else ""
                 print(f"  {_pad(e['marker'], 30)}×{e['count']:<3} {e['first']}–{e['last']}  "
-                      f"{e['kind']:<9} {e['effect']}")
+                      f"{e['kind']:<9} {e['effect']}{generic}")
     if args.json:
         print(json.dumps(results, ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_markers(args: argparse.Namespace) -> int:
+    """Learn from the dated speeches: each era marker's observed years, and new terms that date a speech."""
+    from .dating import era_markers_file, read_era_markers
+    from .files import write_csv_atomic
+    from .lexicon import lexicon_file, read_lexicon
+    from .markers import contradicted, densest_run, learn_markers
+
+    if args.min_docs < 1 or args.max_span < 1 or args.limit < 0:
+        raise CorpusError("--min-docs and --max-span must be at least 1, --limit at least 0")
+    docs = _cleaned_docs(args)
+    markers = read_era_markers(era_markers_file(args.data))
+    table = learn_markers(docs, _tokens(args, docs), markers, min_docs=args.min_docs, max_span=args.max_span,
+                          limit=args.limit, keep=read_lexicon(lexicon_file(args.data))["term"])
+    out = args.out or args.data / config.RESOURCE_DIR / "era_markers.learned.csv"
+    write_csv_atomic(table, out)
+    if args.csv:
+        table.to_csv(sys.stdout, index=False, lineterminator="\n")
+        print(f"wrote {out}", file=sys.stderr)
+        return 0
+    observed, proposed = table[table["status"] == "observed"], table[table["status"] == "proposed"]
+    outside = contradicted(table, markers)
+    years = sorted(set(docs["year"]))
+    print(f"{len(docs)} speech{'es' * (len(docs) != 1)} from {len(years)} years ({years[0]}–{years[-1]}); "
+          f"{len(observed)} of {len(markers)} era markers used")
+    print(f"{len(outside)} table window{'s' * (len(outside) != 1)} contradicted "
+          "(speeches use the marker before its first or after its last year):")
+    for row in outside.head(args.top).itertuples(index=False):
+        print(f"  {_pad(row.marker, 24)}{row.note.removeprefix('observed ')}")
+    if len(outside) > args.top:
+        print(f"  … {len(outside) - args.top} more in the file")
+    print(f"{len(proposed)} new marker{'s' * (len(proposed) != 1)} proposed (used in ≥ {args.min_docs} speeches, "
+          f"≥ 80% of them within ≤ {args.max_span} consecutive years, ≥ 5× as often there as elsewhere)"
+          + (":" if len(proposed) else ""))
+    if proposed.empty:
+        most = densest_run(docs["year"], span=args.max_span)
+        if most < args.min_docs:
+            print(f"  no {args.max_span} consecutive years hold {args.min_docs} speeches of this corpus "
+                  f"(at most {most}): widen --max-span or lower --min-docs")
+    for row in proposed.head(args.top).itertuples(index=False):
+        print(f"  {_pad(row.marker, 16)}{row.first}–{row.last}  {row.note.removeprefix('learned: ')}")
+    if len(proposed) > args.top:
+        print(f"  … {len(proposed) - args.top} more in the file")
+    own, shipped = args.data / config.RESOURCE_DIR / config.ERA_MARKERS_FILE, config.resource(config.ERA_MARKERS_FILE)
+    print(f"wrote {out} ({len(table)} rows: status observed or proposed)")
+    print(f"to use them: review the file, then copy the rows you accept (without the status column) into {own}, "
+          "which overrides the shipped table"
+          + ("" if own.is_file() else f"; it does not exist yet: start from a copy of the shipped table, {shipped}"))
     return 0
 
 
@@ -418,13 +488,18 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    """Remove a speech: its row in metadata.csv, the transcript file it names and its stored original."""
+    """Remove a speech: its row in metadata.csv, the transcript file it names and its stored original.
+
+    A file that corpus add could not have stored (metadata.csv, a link, a file another row names, …) is kept.
+    """
     from .manage import remove_transcript
 
     removed = remove_transcript(args.id, data_dir=args.data)
     files = [str(p) for p in (removed.path, removed.original) if p is not None]
     print(f"removed {args.id}: {removed.title}" + (f" and {' and '.join(files)}" if files
-                                                   else " (its file was already gone)"))
+                                                   else "" if removed.kept else " (its file was already gone)"))
+    for name, why in removed.kept:
+        print(f"  kept {name}: {why}")
     return 0
 
 
@@ -458,6 +533,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lang", choices=("zh", "en"), help="language of titles and axis labels (default: zh)")
     p.add_argument("--force", action="store_true", help="redo everything even if nothing changed since the last run")
     p.add_argument("--timings", action="store_true", help="print the wall time and peak memory of each stage")
+    p.add_argument("--retopic", action="store_true",
+                   help="choose the number of topics again and refit them from scratch (default: keep k and the "
+                        "topics' order from the run that chose k until the speeches change by more than 20%%)")
     p.add_argument("--backend", choices=("local", "dask"), default="local",
                    help="where segmentation runs: local processes (default) or a dask cluster")
     p.add_argument("--scheduler", metavar="ADDRESS",
@@ -528,10 +606,31 @@ def build_parser() -> argparse.ArgumentParser:
                        description=cmd_date.__doc__,
                        epilog="example: corpus date 000 data/002_592489f94325e6aa.txt --json")
     p.add_argument("inputs", nargs="+", metavar="ID|FILE", help="speech ids of the data folder, or text files")
+    p.add_argument("--level", type=_level, default=0.8, metavar="P",
+                   help="share of the probability the stated range holds (default: %(default)s)")
     p.add_argument("--json", action="store_true",
-                   help='print a JSON list: {"input", "low", "high", "best", "evidence": [...]} per input')
+                   help='print a JSON list: {"input", "low", "high", "best", "level", "mass", "evidence": [...]} '
+                        "per input")
     _add_data(p)
     p.set_defaults(func=cmd_date)
+
+    p = sub.add_parser("markers", help="learn era markers from the dated speeches: observed windows, new markers",
+                       description=cmd_markers.__doc__,
+                       epilog="example: corpus markers learn --max-span 5 (then review DIR/lexicon/"
+                              "era_markers.learned.csv and copy the rows you accept into DIR/lexicon/era_markers.csv)")
+    p.add_argument("action", choices=("learn",), help="learn: write the observed and proposed markers as one table")
+    p.add_argument("--out", type=Path, default=None, metavar="FILE",
+                   help="where to write the table (default: DIR/lexicon/era_markers.learned.csv)")
+    p.add_argument("--min-docs", type=int, default=3, metavar="N",
+                   help="a proposed term is used in at least N speeches (default: %(default)s)")
+    p.add_argument("--max-span", type=int, default=6, metavar="YEARS",
+                   help="… 80%% of them within at most YEARS consecutive years (default: %(default)s)")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="most terms proposed (default: %(default)s)")
+    p.add_argument("--top", type=int, default=15, metavar="N", help="rows of each list to print (default: %(default)s)")
+    p.add_argument("--csv", action="store_true", help="print the table as CSV instead of a summary (still writes it)")
+    _add_engine(p)
+    _add_data(p)
+    p.set_defaults(func=cmd_markers)
 
     p = sub.add_parser("add", help="add transcripts to the data folder (checked, copied, recorded; all or none)",
                        description=cmd_add.__doc__,

@@ -76,6 +76,11 @@ YEAR_BASES = ("content", "title", "source")
 # A speech of the People's Republic; a year after this one is a typo.
 YEAR_MIN = 1949
 
+# A transcript has at least this many Han characters: `corpus add` refuses fewer (counted after cleaning) and
+# `corpus validate` reports them, since every rate is per Han character. Real speeches have hundreds; the
+# default only rules out texts with none, so that short hand-made examples still load.
+MIN_HAN_CHARS = 1
+
 
 def year_max() -> int:
     """Latest plausible year for a speech: the current calendar year."""

@@ -2,28 +2,34 @@
 
 Chinese political speeches carry their date in their vocabulary: five-year
 plans, party congresses, leaders' theories, campaigns, events. The era-marker
-table (``era_markers.csv``, shipped in ``corpus/resources/``: ``marker, pattern, first, last,
-kind, note``) gives, for each marker, the years in which it is used as a
-current term. :func:`date_text` scores every candidate year against the
-markers a text contains:
+table (``era_markers.csv``, shipped in ``corpus/resources/``: ``marker, pattern,
+first, last, kind, note, generic``) gives, for each marker, the years in which
+it is used as a current term. :func:`date_text` turns the markers a text
+contains into a probability for every year:
 
-- a marker cannot be used before it exists: a year before ``first`` is
-  impossible (except the year before a plan or a congress, when speeches
-  announce it, which costs a little per mention);
-- a marker used after ``last`` is weak evidence against that year, not a
-  contradiction: speeches review the last plan, cite past theories and
-  campaigns. Each year past ``last`` (after a grace year for plans,
-  campaigns and events) costs a penalty by kind, times the number of
-  mentions (at most 3), so one stray mention of a past period caps nothing
-  on its own while several markers of a period together do;
-- the estimate is every year whose score is within :data:`TOLERANCE` of the
-  best score; ``best`` is the middle of the best-scoring years (the earlier
-  one of two), a neutral guess inside that plateau.
+- **A usage profile per marker** (:func:`usage_profile`): inside its window a
+  marker is used at its full rate (1). Before ``first`` it is rare, never
+  impossible: a coined label (十二五) at :attr:`DatingModel.before_specific`,
+  an ordinary phrase that later became a slogan (``generic``: 新时代,
+  疫情防控) at :attr:`DatingModel.before_generic`; the year before a plan, a
+  congress, a campaign or an event, when speeches announce it, at
+  :attr:`DatingModel.announced`. After ``last`` its use decays towards the
+  same background rate, with a half-life by kind (a plan is reviewed once, a
+  congress and a theory are cited for years).
+- **A likelihood over years**: the product of the profiles of the markers
+  found, each raised to a weight that grows with the count but saturates
+  (``log2(1 + count)``: 1, 2, 3 for 1, 3, 7 mentions), all tempered by
+  :attr:`DatingModel.temperature` because markers of one period travel
+  together and are not independent evidence.
+- **A flat prior** over the years the table covers (1949 to this year), so
+  the posterior is the normalised likelihood.
 
-:func:`date_text` returns a :class:`DateEstimate` with the range, the best
-guess and the evidence: each marker found, its count, its window and how it
-moved the estimate. :func:`date_docs` dates a docs frame; :func:`check_years`
-turns disagreements with the metadata into warnings.
+The estimate is the most probable year and the shortest range of years that
+holds a stated share of the probability (``level``, 80 % by default). The free
+parameters were calibrated on real dated documents (``benchmarks/eval_dating.py``,
+results in ``docs/dating.md``). :func:`date_docs` dates a docs frame;
+:func:`check_years` warns when a metadata year lies outside the range *and*
+the evidence against it is strong.
 """
 
 from __future__ import annotations
@@ -46,43 +52,101 @@ from .errors import CorpusError
 from .files import data_resource
 
 MARKER_KINDS = ("plan", "congress", "theory", "campaign", "event", "slogan")
-# Per year past a marker's last year, per mention (why: how long each kind lingers in speeches).
-PAST_PENALTY = {"plan": 1.0, "campaign": 0.5, "event": 0.5, "slogan": 0.3, "congress": 0.2, "theory": 0.15}
-# Years after ``last`` that cost nothing: a plan is reviewed, a campaign consolidated, in the year after.
-GRACE = {"plan": 1, "campaign": 1, "event": 1}
-# Plans and congresses are announced the year before they start; that costs this much per mention.
-ANTICIPATION = {"plan": 0.25, "congress": 0.25}
-MAX_WEIGHT = 3
-TOLERANCE = 1.0
+# Kinds announced the year before they start (the next plan, congress, campaign, anniversary).
+ANNOUNCED_KINDS = ("plan", "congress", "campaign", "event")
+# Kinds reviewed at full strength the year after they end (a plan's last year, a campaign's results, an event).
+REVIEWED_KINDS = ("plan", "campaign", "event")
+GENERIC_VALUES = {"yes": True, "y": True, "true": True, "1": True, "no": False, "n": False, "false": False,
+                  "0": False, "": False}
+DEFAULT_LEVEL = 0.8
+# log10 of how many times likelier the best year is than the metadata year before `validate` warns (100:1).
+STRONG_EVIDENCE = 2.0
+
+
+@dataclass(frozen=True)
+class DatingModel:
+    """The free parameters of the estimate (defaults calibrated on real dated documents, ``docs/dating.md``).
+
+    Attributes
+    ----------
+    before_specific : float
+        Rate of a coined label (十二五, 两个确立) before its first year, relative to its rate in its window.
+    before_generic : float
+        The same for an ordinary phrase that later became a slogan (``generic``: 新时代, 疫情防控).
+    announced : float
+        Rate the year before a plan, congress, campaign or event starts (speeches announce it).
+    review : float
+        Rate long after ``last``, when speeches only review or cite the term (never below the rate before
+        ``first``).
+    grace : float
+        Years after ``last`` at full rate for plans, campaigns and events, which the next year's speeches review.
+    half_life : dict
+        Years after ``last`` (and the grace) for a marker's use to halve (towards ``review``), by kind.
+    temperature : float
+        Multiplies every log-likelihood.
+    dependence : float
+        The log-likelihoods of a text's ``n`` markers are divided by ``n ** dependence``: markers of one period
+        travel together, so 60 markers are not 60 independent pieces of evidence (0: independent).
+    """
+
+    before_specific: float = 0.01
+    before_generic: float = 0.1
+    announced: float = 0.2
+    review: float = 0.1
+    grace: float = 1.0
+    half_life: dict = field(default_factory=lambda: {"plan": 1.5, "campaign": 1.5, "event": 1.5, "slogan": 3.0,
+                                                     "congress": 4.0, "theory": 6.0})
+    temperature: float = 1.5
+    dependence: float = 0.0
+
+    def scaled(self, *, half_life: float = 1.0, **changes) -> DatingModel:
+        """A copy with some parameters changed and every half-life multiplied by ``half_life``."""
+        lives = {kind: life * half_life for kind, life in self.half_life.items()}
+        return DatingModel(**{**asdict(self), "half_life": lives, **changes})
+
+
+MODEL = DatingModel()
 
 
 @dataclass(frozen=True)
 class DateEstimate:
-    """When a text was most likely given: ``low``..``high`` and ``best``, with the evidence.
+    """When a text was most likely given: ``low``..``high`` at probability ``level``, ``best``, and the evidence.
 
     ``low``, ``high`` and ``best`` are None when the text contains no marker.
-    ``evidence`` has one dict per marker found: ``marker, kind, count, first,
-    last, effect``.
+    ``mass`` is the probability actually inside ``low..high`` (at least
+    ``level``). ``evidence`` has one dict per marker found: ``marker, kind,
+    count, first, last, generic, pull, effect`` (``pull``: how many years the
+    most probable year moves because of this marker: positive = later).
+    ``posterior`` maps each candidate year to its probability.
     """
 
     low: int | None
     high: int | None
     best: int | None
+    level: float = DEFAULT_LEVEL
+    mass: float | None = None
     evidence: list[dict] = field(default_factory=list)
+    posterior: dict[int, float] = field(default_factory=dict, repr=False, compare=False)
 
     def to_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return asdict(self)
+        """A JSON-ready dict (without the posterior)."""
+        return {k: v for k, v in asdict(self).items() if k != "posterior"}
 
     def __contains__(self, year: int) -> bool:
         return self.low is not None and self.low <= year <= self.high
 
     def describe(self) -> str:
-        """``2012–2016 (best 2013)``, or ``no era markers``."""
+        """``2012–2016 (80%; most probable 2013)``, or ``no era markers``."""
         if self.low is None:
             return "no era markers"
         span = str(self.low) if self.low == self.high else f"{self.low}–{self.high}"
-        return f"{span} (best {self.best})"
+        return f"{span} ({self.level:.0%}; most probable {self.best})"
+
+    def log10_odds(self, year: int) -> float:
+        """log10 of how many times likelier the most probable year is than ``year`` (0 if no markers)."""
+        if self.low is None:
+            return 0.0
+        return float(np.log10(self.posterior[self.best]) - np.log10(max(self.posterior.get(year, 0.0), 1e-300)))
 
 
 def era_markers_file(data_dir: str | Path | None = None) -> Path | Traversable:
@@ -96,7 +160,8 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
     Returns
     -------
     pandas.DataFrame
-        ``marker, pattern, first, last, kind, note, regex, triggers`` (``regex``
+        ``marker, pattern, first, last, kind, note, generic, regex, triggers``
+        (``generic`` a bool, False when the column is absent; ``regex``
         compiled; an empty ``pattern`` matches the marker literally; like a
         term, it matches in either script and never inside a longer run of
         numerals: :func:`corpus.clean.term_pattern`).
@@ -105,18 +170,25 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
     ------
     CorpusError
         Naming the line, for a missing column, a bad year, first > last, an
-        unknown kind, an invalid pattern or a duplicate marker.
+        unknown kind, an invalid pattern, a pattern that matches the empty
+        string, a bad ``generic`` value, a duplicate marker, or a table without rows.
     """
     path = config.resource(config.ERA_MARKERS_FILE) if path is None else Path(path) if isinstance(path, str) else path
     try:
         table = pd.read_csv(io.BytesIO(path.read_bytes()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise CorpusError(f"{path}: the file is empty; the header is marker,pattern,first,last,kind,note,generic") \
+            from None
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
         raise CorpusError(f"{path}: cannot read ({str(err).splitlines()[0]})") from None
     missing = [c for c in ("marker", "pattern", "first", "last", "kind") if c not in table]
     if missing:
         raise CorpusError(f"{path}: missing column {', '.join(missing)}; "
                           "the header is marker,pattern,first,last,kind,note")
-    regexes, triggers = [], []
+    if table.empty:
+        raise CorpusError(f"{path}: no markers (the table has a header but no rows)")
+    generic = table["generic"] if "generic" in table else pd.Series([""] * len(table))
+    regexes, triggers, flags = [], [], []
     for line, row in enumerate(table.itertuples(index=False), start=2):
         where = f"{path} line {line}"
         if not (re.fullmatch(r"\d{4}", row.first) and re.fullmatch(r"\d{4}", row.last)) or row.first > row.last:
@@ -124,9 +196,15 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
                               f"(got {row.first}, {row.last})")
         if row.kind not in MARKER_KINDS:
             raise CorpusError(f"{where}: kind {row.kind!r} is not one of {', '.join(MARKER_KINDS)}")
+        value = generic.iloc[line - 2].strip().lower()
+        if value not in GENERIC_VALUES:
+            raise CorpusError(f"{where}: generic must be yes or empty (got {generic.iloc[line - 2]!r})")
+        flags.append(GENERIC_VALUES[value])
         source = row.pattern or re.escape(row.marker)
         try:
-            re.compile(source)
+            if re.compile(source).fullmatch(""):
+                raise CorpusError(f"{where}: pattern {source!r} matches the empty string, so it would match "
+                                  "every text; make it require at least one character")
             regexes.append(re.compile(term_pattern(source)))
             triggers.append(_triggers(re.compile(script_neutral_pattern(source))))  # the guard has no literals
         except re.error as err:
@@ -134,8 +212,8 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
     duplicated = table["marker"][table["marker"].duplicated()]
     if len(duplicated):
         raise CorpusError(f"{path}: marker {duplicated.iloc[0]!r} appears twice; keep one")
-    return table.assign(first=table["first"].astype(int), last=table["last"].astype(int), regex=regexes,
-                        triggers=triggers)
+    return table.assign(first=table["first"].astype(int), last=table["last"].astype(int), generic=flags,
+                        regex=regexes, triggers=triggers)
 
 
 def _triggers(regex: re.Pattern) -> tuple[str, ...] | None:
@@ -174,73 +252,130 @@ class Found(NamedTuple):
     first: int
     last: int
     count: int
+    generic: bool = False
 
 
 def _table(markers: pd.DataFrame) -> list[tuple]:
     """The marker table as plain tuples, once per call: iterating a frame per speech is slow."""
-    columns = ("marker", "kind", "first", "last", "regex", "triggers")
+    columns = ("marker", "kind", "first", "last", "generic", "regex", "triggers")
     return list(zip(*(markers[c].tolist() if c in markers else [None] * len(markers) for c in columns), strict=True))
 
 
 def _find(text: str, table: list[tuple]) -> list[Found]:
     found = []
-    for marker, kind, first, last, regex, triggers in table:
+    for marker, kind, first, last, generic, regex, triggers in table:
         if triggers and not any(t in text for t in triggers):
             continue
         count = len(regex.findall(text))
         if count:
-            found.append(Found(marker, kind, int(first), int(last), count))
+            found.append(Found(marker, kind, int(first), int(last), count, bool(generic)))
     return sorted(found, key=lambda f: (-f.count, -f.first))
 
 
 def find_markers(text: str, markers: pd.DataFrame) -> pd.DataFrame:
-    """Markers found in a cleaned text: ``marker, kind, first, last, count``, most mentioned first."""
+    """Markers found in a cleaned text: ``marker, kind, first, last, count, generic``, most mentioned first."""
     return pd.DataFrame(_find(text, _table(markers)), columns=list(Found._fields))
 
 
-def marker_scores(found, years: np.ndarray) -> np.ndarray:
-    """Each marker's contribution to each candidate year's score (markers × years).
+def usage_profile(first: int, last: int, kind: str, generic: bool, years: np.ndarray, *,
+                  model: DatingModel = MODEL) -> np.ndarray:
+    """How often a marker is used in each year, relative to its rate inside its window (1).
+
+    Examples
+    --------
+    十二五 (2011–2015) with the calibrated model: rare before 2010, announced in
+    2010, reviewed in full in 2016 (the grace year), then halving towards 0.1 every 1.5 years:
+
+    >>> usage_profile(2011, 2015, "plan", False, np.arange(2008, 2019)).round(3).tolist()
+    [0.01, 0.01, 0.2, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.667, 0.457]
+    """
+    background = model.before_generic if generic else model.before_specific
+    profile = np.ones(len(years))
+    profile[years < first] = background
+    if kind in ANNOUNCED_KINDS:
+        profile[years == first - 1] = max(background, model.announced)
+    grace = model.grace if kind in REVIEWED_KINDS else 0.0
+    after = years > last + grace
+    floor = max(background, model.review)
+    profile[after] = floor + (1 - floor) * 0.5 ** ((years[after] - last - grace) / model.half_life[kind])
+    return profile
+
+
+def count_weight(count: int) -> float:
+    """The weight of a marker mentioned ``count`` times: ``log2(1 + count)``, so repetition saturates.
+
+    >>> [count_weight(c) for c in (1, 3, 7)]
+    [1.0, 2.0, 3.0]
+    """
+    return float(np.log2(1 + count))
+
+
+def marker_loglik(found, years: np.ndarray, *, model: DatingModel = MODEL) -> np.ndarray:
+    """Each marker's log-likelihood of each candidate year (markers × years), weighted by count and tempered.
 
     ``found`` is a list of :class:`Found` (or a frame with their columns).
-    0 = consistent; negative = evidence against; -inf = impossible (before the marker existed).
     """
-    rows = found.itertuples(index=False) if isinstance(found, pd.DataFrame) else found
-    rows = list(rows)
-    scores = np.zeros((len(rows), len(years)))
+    rows = list(found.itertuples(index=False) if isinstance(found, pd.DataFrame) else found)
+    loglik = np.zeros((len(rows), len(years)))
+    scale = model.temperature / max(len(rows), 1) ** model.dependence
     for i, row in enumerate(rows):
-        weight = min(row.count, MAX_WEIGHT)
-        early = years < row.first
-        announced = early & (years == row.first - 1) & (row.kind in ANTICIPATION)
-        scores[i, early & ~announced] = -np.inf
-        scores[i, announced] -= ANTICIPATION.get(row.kind, 0) * weight
-        late = np.clip(years - row.last - GRACE.get(row.kind, 0), 0, None)
-        scores[i] -= PAST_PENALTY[row.kind] * weight * late
-    return scores
+        profile = usage_profile(row.first, row.last, row.kind, bool(row.generic), years, model=model)
+        loglik[i] = scale * count_weight(row.count) * np.log(profile)
+    return loglik
 
 
-def year_scores(found: pd.DataFrame, years: np.ndarray) -> np.ndarray:
-    """Score of each candidate year (0 = consistent with every marker; lower is worse; -inf impossible)."""
-    return marker_scores(found, years).sum(axis=0) if len(found) else np.zeros(len(years))
+def posterior(loglik: np.ndarray) -> np.ndarray:
+    """Probabilities of the candidate years from their summed log-likelihoods (flat prior)."""
+    total = loglik.sum(axis=0) if loglik.ndim == 2 else loglik
+    weights = np.exp(total - total.max())
+    # Rounded so that ties between ranges break the same way on every CPU.
+    return np.round(weights / weights.sum(), 12)
 
 
-def _effect(row, contribution: np.ndarray, years: np.ndarray, low: int, high: int) -> str:
-    earliest = row.first - (1 if row.kind in ANTICIPATION else 0)
-    if earliest == low:
-        return f"sets the lower bound {low} (newest marker)"
-    after = np.flatnonzero(years == high + 1)
-    if len(after) and contribution[after[0]] < 0:
-        return f"weighs against {high + 1} and later ({contribution[after[0]]:+.2f})"
-    if row.last < low:
-        return "a past term: consistent with a review, caps nothing on its own"
-    return "consistent with the range"
+def shortest_range(probabilities: np.ndarray, level: float) -> tuple[int, int]:
+    """Indices ``(i, j)`` of the shortest run ``i..j`` holding at least ``level`` of the probability.
+
+    Ties go to the run holding more, then to the earlier one.
+
+    >>> shortest_range(np.array([0.1, 0.2, 0.5, 0.2]), 0.8)
+    (1, 3)
+    """
+    cumulative = np.concatenate([[0.0], np.cumsum(probabilities)])
+    best = None
+    for i in range(len(probabilities)):
+        j = int(np.searchsorted(cumulative, cumulative[i] + level - 1e-9, side="left"))
+        if j > len(probabilities):
+            break
+        key = (j - i, -(cumulative[j] - cumulative[i]), i)
+        if best is None or key < best[0]:
+            best = (key, (i, j - 1))
+    return best[1]
+
+
+def most_probable(probabilities: np.ndarray) -> int:
+    """Index of the most probable year (the middle of a plateau of equal ones, the earlier of two)."""
+    top = np.flatnonzero(probabilities >= probabilities.max() - 1e-12)
+    return int(top[(len(top) - 1) // 2])
+
+
+def _effect(pull: int, low: int, high: int, without: tuple[int, int] | None) -> str:
+    if pull:
+        return f"pulls the estimate {'later' if pull > 0 else 'earlier'} by {abs(pull)} year{'s' * (abs(pull) > 1)}"
+    if without is None:
+        return "the only marker: sets the estimate"
+    if without != (low, high):
+        return f"narrows the range from {without[0]}–{without[1]}"
+    return "consistent with the estimate"
 
 
 def date_text(
     text: str,
     *,
-    markers: pd.DataFrame | None = None,
+    markers: pd.DataFrame | list | None = None,
     clean: bool = True,
+    level: float = DEFAULT_LEVEL,
     year_max: int | None = None,
+    model: DatingModel = MODEL,
 ) -> DateEstimate:
     """Estimate when a text was given, from the era markers it contains.
 
@@ -252,8 +387,12 @@ def date_text(
         From :func:`read_era_markers`; the shipped table by default.
     clean : bool
         Clean the text first (placeholders, punctuation), as the markers expect.
+    level : float
+        Share of the probability the stated range holds (0 < level < 1).
     year_max : int, optional
         Latest possible year; default: the current year.
+    model : DatingModel
+        The free parameters.
 
     Returns
     -------
@@ -261,63 +400,112 @@ def date_text(
 
     Examples
     --------
-    >>> date_text("今年是“十二五”开局之年，要深入贯彻落实科学发展观。").describe()   # doctest: +SKIP
-    '2011–2012 (best 2011)'
+    >>> date_text("今年是“十二五”开局之年，要深入贯彻落实科学发展观。", year_max=2026).describe()
+    '2011–2016 (80%; most probable 2011)'
     """
-    table = _table(read_era_markers() if markers is None else markers) if not isinstance(markers, list) else markers
+    if not 0 < level < 1:
+        raise CorpusError(f"level must be between 0 and 1 (got {level})")
+    table = markers if isinstance(markers, list) else _table(read_era_markers() if markers is None else markers)
     found = _find(clean_text(text) if clean else text, table)
     if not found:
-        return DateEstimate(None, None, None, [])
-    years = np.arange(config.YEAR_MIN, (year_max or config.year_max()) + 1)
-    contributions = marker_scores(found, years)
-    scores = contributions.sum(axis=0)
-    if not np.isfinite(scores).any():  # markers newer than year_max: trust them
-        years = np.arange(config.YEAR_MIN, max(f.first for f in found) + 1)
-        contributions = marker_scores(found, years)
-        scores = contributions.sum(axis=0)
-    top = scores.max()
-    inside = years[scores >= top - TOLERANCE]
-    low, high = int(inside.min()), int(inside.max())
-    plateau = years[scores == top]
-    best = int(plateau[(len(plateau) - 1) // 2])  # the middle of the best years (the earlier of two)
-    evidence = [
-        {"marker": r.marker, "kind": r.kind, "count": int(r.count), "first": int(r.first), "last": int(r.last),
-         "effect": _effect(r, contribution, years, low, high)}
-        for r, contribution in zip(found, contributions, strict=True)
-    ]
-    return DateEstimate(low, high, best, evidence)
+        return DateEstimate(None, None, None, level)
+    years = np.arange(config.YEAR_MIN, max([year_max or config.year_max()] + [f.first for f in found]) + 1)
+    loglik = marker_loglik(found, years, model=model)
+    probabilities = posterior(loglik)
+    i, j = shortest_range(probabilities, level)
+    low, high, best = int(years[i]), int(years[j]), int(years[most_probable(probabilities)])
+    evidence = []
+    for k, row in enumerate(found):
+        # Without this marker the others are fewer, so they count for a little more each (``dependence``).
+        rest = np.delete(loglik, k, axis=0) * (len(found) / max(len(found) - 1, 1)) ** model.dependence
+        if len(rest):
+            others = posterior(rest)
+            pull = best - int(years[most_probable(others)])
+            a, b = shortest_range(others, level)
+            without = (int(years[a]), int(years[b]))
+        else:
+            pull, without = 0, None
+        evidence.append({"marker": row.marker, "kind": row.kind, "count": int(row.count), "first": int(row.first),
+                         "last": int(row.last), "generic": bool(row.generic), "pull": pull,
+                         "effect": _effect(pull, low, high, without)})
+    return DateEstimate(low, high, best, level, round(float(probabilities[i:j + 1].sum()), 6), evidence,
+                        dict(zip(years.tolist(), probabilities.tolist(), strict=True)))
 
 
-def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None) -> pd.DataFrame:
+def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level: float = DEFAULT_LEVEL,
+              model: DatingModel = MODEL) -> pd.DataFrame:
     """Date every speech of a cleaned docs frame.
 
     Returns
     -------
     pandas.DataFrame
-        ``id, year, year_basis, low, high, best, inside, n_markers, evidence``
-        (``inside``: the metadata year falls in ``low..high``; ``evidence`` a list of dicts).
+        ``id, year, year_basis, low, high, best, level, inside, log10_odds, strong, n_markers, evidence``:
+        ``inside``, the metadata year falls in ``low..high``; ``log10_odds``, log10 of how many times likelier
+        the most probable year is than the metadata year; ``strong``, outside the range with odds of at least
+        10 ** :data:`STRONG_EVIDENCE`; ``evidence``, a list of dicts.
     """
     table = _table(read_era_markers() if markers is None else markers)
     rows = []
     for doc in docs.itertuples(index=False):
-        estimate = date_text(doc.text_clean, markers=table, clean=False)
-        basis = getattr(doc, "year_basis", "") or ""
-        rows.append((doc.id, int(doc.year), basis, estimate.low, estimate.high, estimate.best,
-                     estimate.low is None or int(doc.year) in estimate, len(estimate.evidence), estimate.evidence))
-    frame = pd.DataFrame(rows, columns=["id", "year", "year_basis", "low", "high", "best", "inside", "n_markers",
-                                        "evidence"])
+        estimate = date_text(doc.text_clean, markers=table, clean=False, level=level, model=model)
+        year = int(doc.year)
+        odds = round(estimate.log10_odds(year), 3)
+        inside = estimate.low is None or year in estimate
+        rows.append((doc.id, year, getattr(doc, "year_basis", "") or "", estimate.low, estimate.high, estimate.best,
+                     level, inside, odds, not inside and odds >= STRONG_EVIDENCE, len(estimate.evidence),
+                     estimate.evidence))
+    frame = pd.DataFrame(rows, columns=["id", "year", "year_basis", "low", "high", "best", "level", "inside",
+                                        "log10_odds", "strong", "n_markers", "evidence"])
     # Nullable integers: a speech without markers has no range, and the others' years stay whole (not 1985.0).
     return frame.astype({"low": "Int64", "high": "Int64", "best": "Int64"})
 
 
-def check_years(dated: pd.DataFrame, *, shown: int = 3) -> list[str]:
-    """One warning per speech whose metadata year lies outside the range its words point to."""
-    warnings = []
-    for row in dated[~dated["inside"]].itertuples(index=False):
-        basis = " (from the title)" if row.year_basis == "title" else ""
-        limiting = sorted(row.evidence, key=lambda e: (not e["effect"].startswith(("sets", "weighs")), -e["count"]))
-        named = ", ".join(f"{e['marker']} ×{e['count']} ({e['first']}–{e['last']})" for e in limiting[:shown])
-        span = f"{row.low}–{row.high}" if row.low != row.high else str(row.low)
-        warnings.append(f"{row.id}: year {row.year}{basis} is outside {span}, "
-                        f"the years its own words point to: {named}")
-    return warnings
+def check_years(dated: pd.DataFrame, *, shown: int = 3, model: DatingModel = MODEL) -> list[str]:
+    """One warning per speech whose metadata year is outside its range and strongly contradicted by its words.
+
+    A year outside the range on thin evidence (one or two markers that could
+    be a review or an anticipation) is not worth a warning: the warning needs
+    the most probable year to be at least 10 ** :data:`STRONG_EVIDENCE` times
+    likelier than the metadata year.
+    """
+    return [_warning(row.id, row.year, row.year_basis, row.low, row.high, row.best, row.level, row.log10_odds,
+                     row.evidence, shown=shown, model=model)
+            for row in dated[dated["strong"]].itertuples(index=False)]
+
+
+def year_warning(doc_id: str, year: int, estimate: DateEstimate, *, basis: str = "", shown: int = 3,
+                 model: DatingModel = MODEL) -> str | None:
+    """The warning :func:`check_years` gives one speech, or None when its year is inside or the evidence thin."""
+    odds = estimate.log10_odds(year)
+    if estimate.low is None or year in estimate or odds < STRONG_EVIDENCE:
+        return None
+    return _warning(doc_id, year, basis, estimate.low, estimate.high, estimate.best, estimate.level, odds,
+                    estimate.evidence, shown=shown, model=model)
+
+
+def _warning(doc_id, year, basis, low, high, best, level, log10_odds, evidence, *, shown: int,
+             model: DatingModel) -> str:
+    source = " (from the title)" if basis == "title" else ""
+    against = sorted(evidence, key=lambda e: _against(e, year, model=model))
+    named = ", ".join(f"{e['marker']} ×{e['count']} ({e['first']}–{e['last']})" for e in against[:shown])
+    span = f"{low}–{high}" if low != high else str(low)
+    return (f"{doc_id}: year {year}{source} is outside {span}, the years its own words point to ({level:.0%}); "
+            f"{best} is {odds_text(log10_odds)} likelier: {named}")
+
+
+def _against(evidence: dict, year: int, *, model: DatingModel) -> tuple[float, str]:
+    """Sort key: the markers that weigh most against ``year`` first (then by name, for a stable order)."""
+    profile = usage_profile(evidence["first"], evidence["last"], evidence["kind"], evidence["generic"],
+                            np.array([year]), model=model)
+    return float(count_weight(evidence["count"]) * np.log(profile[0])), evidence["marker"]
+
+
+def odds_text(log10_odds: float) -> str:
+    """``about 300 times``, ``over a million times``: a likelihood ratio a reader can take in.
+
+    >>> odds_text(5.9017)
+    'about 800,000 times'
+    """
+    if log10_odds >= 6:
+        return "over a million times"
+    return f"about {float(f'{10 ** log10_odds:.1g}'):,.0f} times"

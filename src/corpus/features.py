@@ -101,7 +101,7 @@ def term_counts(docs: pd.DataFrame, terms) -> pd.DataFrame:
             count = sum(1 for _ in pattern.finditer(doc.text_clean))
             rows.append((doc.id, doc.year, doc.era, name, given[name], count, doc.n_han))
     frame = pd.DataFrame(rows, columns=["doc_id", "year", "era", "term", "pattern", "count", "n_han"])
-    return frame.assign(per10k=frame["count"] / frame["n_han"] * 10_000)
+    return frame.assign(per10k=(frame["count"] / frame["n_han"].where(frame["n_han"] > 0)).fillna(0.0) * 10_000)
 
 
 def _era_year(era: str, by) -> float:
@@ -151,9 +151,12 @@ def term_trajectories(
         low = high = np.nan
         if len(group) >= BOOTSTRAP_MIN_DOCS:
             picks = rng.integers(0, len(group), size=(n_boot, len(group)))
-            rates = group["count"].to_numpy()[picks].sum(1) / group["n_han"].to_numpy()[picks].sum(1) * 10_000
-            low, high = np.percentile(rates, [2.5, 97.5])
-        rows.append((era, term, count, count / n_chars * 10_000, int((group["count"] > 0).sum()), len(group),
+            chars = group["n_han"].to_numpy()[picks].sum(1)
+            # A draw of speeches without Han characters has no rate (not a division by zero).
+            rates = group["count"].to_numpy()[picks].sum(1)[chars > 0] / chars[chars > 0] * 10_000
+            low, high = np.percentile(rates, [2.5, 97.5]) if len(rates) else (np.nan, np.nan)
+        rows.append((era, term, count, count / n_chars * 10_000 if n_chars else 0.0,
+                     int((group["count"] > 0).sum()), len(group),
                      n_chars, low, high, _era_year(era, by)))
     columns = ["era", "term", "count", "per10k", "docs", "n_docs", "n_chars", "ci_low", "ci_high", "year"]
     frame = pd.DataFrame(rows, columns=columns)

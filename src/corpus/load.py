@@ -29,6 +29,12 @@ choice; ``"era_by"`` is what to pass on as ``by=`` (the scheme name, or the
 checked ``{label: (first, last)}`` ranges in time order). With custom ranges, a speech whose year no
 range covers is an error (naming the year and the fix), never an era "其他".
 
+Every row's ``file`` (and ``original``) must be a distinct regular file
+inside the data folder, links followed, and not one of the folder's own files
+(:func:`contained_file`); every transcript must contain Chinese
+(``config.MIN_HAN_CHARS`` Han characters, :func:`han_problem`). A row that
+breaks either is an error, and is not loaded.
+
 Problems a user can fix raise :class:`~corpus.errors.CorpusError` with a one-line message;
 :func:`inspect_corpus` collects all of them instead, for ``corpus validate``.
 """
@@ -49,6 +55,7 @@ from . import config
 from .errors import CorpusError
 from .extract import TextFile, decode_bytes, read_text_file  # noqa: F401  (re-exported: load's public names)
 from .periods import ERA_SCHEMES, OTHER, check_ranges, choose_era_scheme, era_of
+from .study import STUDY_FILE
 
 DOC_COLUMNS = (
     "id",
@@ -64,6 +71,20 @@ DOC_COLUMNS = (
 )
 
 _CHINESE_DIGITS = dict(zip("〇零一二三四五六七八九", "00123456789", strict=True))
+
+# corpus.clean.HAN's ranges (clean comes after load and builds on it).
+_HAN_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+# Where `corpus add` and `corpus remove` take turns (see corpus.manage); it holds nothing.
+LOCK_FILE = ".corpus.lock"
+# The report's default output folder inside the data folder (corpus report without --out).
+REPORT_DIR = "figures"
+# The data folder's own files, which no metadata row may name as a transcript.
+_OWN_FILES = {
+    config.METADATA_FILE: f"is {config.METADATA_FILE} itself",
+    LOCK_FILE: "is the folder's lock file",
+    STUDY_FILE: "is the study file",
+}
 
 
 @dataclass(frozen=True)
@@ -100,38 +121,57 @@ def parse_year(value: str) -> int:
 def read_metadata(data_dir: str | Path = config.DATA_DIR) -> pd.DataFrame:
     """Read and check ``metadata.csv``; one row per transcript, all values str.
 
-    Checks the CSV syntax, the required columns, empty and duplicate ids and
-    files, file paths that leave the folder, years and ``year_basis``. Adds
-    ``line`` (the CSV line of each row) for messages.
+    Checks the CSV syntax, the required columns, empty and duplicate ids,
+    the ``file`` and ``original`` of every row (see :func:`contained_file`;
+    two rows naming one file, even by two names, are an error), years and
+    ``year_basis``. Adds ``line`` (the CSV line of each row) for messages.
 
     Raises
     ------
     CorpusError
         On the first problem, naming the file, the line and the fix.
     """
-    frame, _, problems = _read_metadata(Path(data_dir))
+    frame, _, problems, _ = _read_metadata(Path(data_dir))
     _raise_first(problems)
     return frame
 
 
-def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[Problem]]:
-    """Valid rows, every file named (valid row or not), and the problems found."""
+def metadata_rows(data_dir: str | Path = config.DATA_DIR) -> pd.DataFrame:
+    """Every row of ``metadata.csv``, valid or not, as :func:`read_metadata` gives them.
+
+    A row with a problem is kept, so that it can still be found and
+    removed. A row with the wrong number of fields is not a row here (its
+    values cannot be told apart).
+
+    Raises
+    ------
+    CorpusError
+        When the file as a whole cannot be read: missing, not CSV, no required columns.
+    """
+    frame, _, problems, _ = _read_metadata(Path(data_dir))
+    if frame is None:
+        _raise_first(problems)
+    return frame
+
+
+def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[Problem], list[bool]]:
+    """Every row, every file named, the problems found, and which rows have none."""
     path = data_dir / config.METADATA_FILE
     shown = _shown(path)
     if not data_dir.is_dir():
         return None, set(), [Problem(
             "error",
             f"{_shown(data_dir)}: no such data folder; pass --data DIR or create it with `corpus add`",
-        )]
+        )], []
     if not path.is_file():
         return None, set(), [Problem(
             "error",
             f"{shown}: not found; a data folder needs a metadata.csv (see data/README.md)",
-        )]
+        )], []
     try:
         text = read_text_file(path, name=shown).text
     except CorpusError as err:
-        return None, set(), [Problem("error", str(err))]
+        return None, set(), [Problem("error", str(err))], []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         rows = [(reader.line_num, row) for row in reader]
@@ -139,13 +179,13 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
         return None, set(), [Problem(
             "error",
             f"{shown} line {reader.line_num}: malformed CSV ({err}); check the quotes on that line",
-        )]
+        )], []
     rows = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
     if not rows:
         return None, set(), [Problem(
             "error",
             f"{shown}: has no header; the first line must be {','.join(config.REQUIRED_COLUMNS)}",
-        )]
+        )], []
     header = [cell.strip() for cell in rows[0][1]]
     missing = [col for col in config.REQUIRED_COLUMNS if col not in header]
     if missing:
@@ -154,13 +194,13 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
             f"{shown}: missing required column {', '.join(repr(c) for c in missing)} "
             f"(header is: {','.join(_one_line(h) for h in header)}); "
             f"the header needs {','.join(config.REQUIRED_COLUMNS)}",
-        )]
+        )], []
     duplicated = sorted({col for col in header if header.count(col) > 1})
     if duplicated:
         return None, set(), [Problem(
             "error",
             f"{shown}: column {duplicated[0]!r} appears twice in the header; keep one",
-        )]
+        )], []
     problems: list[Problem] = []
     records = []
     for line, row in rows[1:]:
@@ -176,38 +216,97 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
     for col in config.OPTIONAL_COLUMNS:
         if col not in frame:
             frame[col] = ""
-    keep = []
+    valid = []
     seen_ids: dict[str, int] = {}
-    seen_files: dict[str, int] = {}
+    seen_files: dict[Path, tuple[int, str]] = {}
     for row in frame.itertuples(index=False):
-        where = f"{shown} line {row.line}"
-        problem = None
-        if not row.id:
-            problem = f"{where}: empty id; give every transcript a unique id"
-        elif row.id in seen_ids:
-            problem = f"{where}: duplicate id {row.id!r} (also on line {seen_ids[row.id]}); ids must be unique"
-        elif not row.file:
-            problem = f"{where}: empty file for id {row.id!r}; name the transcript file"
-        elif Path(row.file).is_absolute() or ".." in Path(row.file).parts:
-            problem = (f"{where}: file {row.file!r} is outside the data folder; "
-                       f"give a path relative to {_shown(data_dir)}")
-        elif row.file in seen_files:
-            problem = (f"{where}: file {row.file!r} is listed twice (also on line {seen_files[row.file]}); "
-                       "list each transcript once")
-        elif row.year_basis and row.year_basis not in config.YEAR_BASES:
-            problem = f"{where}: year_basis {row.year_basis!r} is not one of {', '.join(config.YEAR_BASES)}"
-        else:
-            try:
-                parse_year(row.year)
-            except CorpusError as err:
-                problem = f"{where}: {err}"
+        problem = _row_problem(data_dir, row, shown, seen_ids, seen_files)
         seen_ids.setdefault(row.id, row.line)
-        seen_files.setdefault(row.file, row.line)
         if problem:
             problems.append(Problem("error", problem))
-        keep.append(problem is None)
+        valid.append(problem is None)
     named = {str(Path(f)) for f in frame["file"] if f}
-    return frame[pd.Series(keep, index=frame.index, dtype=bool)].reset_index(drop=True), named, problems
+    return frame, named, problems, valid
+
+
+def _row_problem(data_dir: Path, row, shown: str, seen_ids: dict[str, int],
+                 seen_files: dict[Path, tuple[int, str]]) -> str | None:
+    """The first problem of one metadata row, or None; records the files it names in ``seen_files``."""
+    where = f"{shown} line {row.line}"
+    if not row.id:
+        return f"{where}: empty id; give every transcript a unique id"
+    if row.id in seen_ids:
+        return f"{where}: duplicate id {row.id!r} (also on line {seen_ids[row.id]}); ids must be unique"
+    if not row.file:
+        return f"{where}: empty file for id {row.id!r}; name the transcript file"
+    for column in ("file", "original"):
+        name = getattr(row, column, "")
+        if not name:
+            continue
+        problem, resolved = contained_file(data_dir, name)
+        if problem:
+            return (f"{where} (id {row.id}): {column} {name!r} {problem}; "
+                    f"name the speech's own text file, relative to {_shown(data_dir)}")
+        if resolved in seen_files:
+            line, doc_id = seen_files[resolved]
+            return (f"{where} (id {row.id}): {column} {name!r} names the same file as line {line} (id {doc_id}); "
+                    "list each transcript once")
+        seen_files[resolved] = (row.line, row.id)
+    if row.year_basis and row.year_basis not in config.YEAR_BASES:
+        return f"{where}: year_basis {row.year_basis!r} is not one of {', '.join(config.YEAR_BASES)}"
+    try:
+        parse_year(row.year)
+    except CorpusError as err:
+        return f"{where}: {err}"
+    return None
+
+
+def contained_file(data_dir: str | Path, name: str) -> tuple[str | None, Path]:
+    """Check that a metadata row's file name can be a transcript of the folder.
+
+    A transcript is a regular file inside the data folder once every link is
+    followed, and none of the folder's own files: not ``metadata.csv``, the
+    lock file or the study file, nothing under ``lexicon/``, ``figures/`` or
+    the segmentation cache (when the cache is inside the folder). A file
+    that does not exist passes (the caller says "file not found").
+
+    Returns
+    -------
+    problem : str or None
+        Why it cannot be, to follow the name in a message: "is metadata.csv itself".
+    resolved : Path
+        The file it names, links followed: two names of one file give the same path.
+    """
+    data_dir = Path(data_dir)
+    path = Path(name)
+    if path.is_absolute() or ".." in path.parts:
+        return "is outside the data folder", data_dir / path
+    root = data_dir.resolve()
+    try:
+        resolved = (data_dir / path).resolve()
+    except (OSError, RuntimeError):  # a loop of links
+        return "is a link that cannot be followed", data_dir / path
+    if not resolved.is_relative_to(root):
+        return f"is outside the data folder (a link to {resolved})", resolved
+    problem = _reserved(resolved.relative_to(root), root)
+    if problem is None and resolved.exists() and not resolved.is_file():
+        problem = "is not a regular file"
+    return problem, resolved
+
+
+def _reserved(relative: Path, root: Path) -> str | None:
+    """Why a path inside the data folder belongs to the folder itself rather than to a speech, or None."""
+    first = relative.parts[0] if relative.parts else ""
+    if len(relative.parts) == 1 and first in _OWN_FILES:
+        return _OWN_FILES[first]
+    if first == config.RESOURCE_DIR:
+        return f"is in the lexicon folder ({config.RESOURCE_DIR}/)"
+    if first == REPORT_DIR:
+        return f"is in the report's {REPORT_DIR} folder"
+    cache = config.cache_dir().resolve()
+    if cache.is_relative_to(root) and (root / relative).is_relative_to(cache):
+        return "is in the segmentation cache"
+    return None
 
 
 def inspect_corpus(
@@ -237,9 +336,10 @@ def inspect_corpus(
     data_dir = Path(data_dir)
     resolved, _ = _resolve_by(by, [])  # an unknown scheme or invalid ranges fail here, before any reading
     ranges = resolved if isinstance(resolved, Mapping) else None
-    meta, named, problems = _read_metadata(data_dir)
+    meta, named, problems, valid = _read_metadata(data_dir)
     if meta is None:
         return with_eras(_empty_docs(), by=by), problems
+    meta = meta[pd.Series(valid, index=meta.index, dtype=bool)]
     rows = []
     seen_text: dict[str, str] = {}
     for row in meta.to_dict("records"):
@@ -256,6 +356,11 @@ def inspect_corpus(
             text, encoding, raw = read_text_file(path, name=where)
         except CorpusError as err:
             problems.append(Problem("error", str(err)))
+            continue
+        too_few = han_problem(text)
+        if too_few:
+            problems.append(Problem("error", f"{where}: {too_few}; a transcript must be Chinese text: "
+                                             "fix the file or remove its row"))
             continue
         text_key = hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
         if text_key in seen_text:
@@ -297,6 +402,29 @@ def inspect_corpus(
     extra = [c for c in docs.columns if c not in DOC_COLUMNS]
     docs = docs[[*DOC_COLUMNS, *extra]].sort_values(["year", "id"], kind="stable").reset_index(drop=True)
     return with_eras(docs, by=by), problems
+
+
+def han_problem(text: str, *, minimum: int | None = None) -> str | None:
+    """Why a text is not a speech in Chinese ("has no Han characters"), or None.
+
+    A speech needs at least ``minimum`` Han characters (default
+    ``config.MIN_HAN_CHARS``): every rate is per Han character, so a text
+    without them has nothing to count.
+
+    Examples
+    --------
+    >>> han_problem("Hello, world")
+    'has no Han characters'
+    >>> han_problem("同志们", minimum=20)
+    'has 3 Han characters, fewer than the 20 a transcript needs (config.MIN_HAN_CHARS)'
+    """
+    minimum = config.MIN_HAN_CHARS if minimum is None else minimum
+    n = len(_HAN_RE.findall(text))
+    if n >= minimum:
+        return None
+    if n == 0:
+        return "has no Han characters"
+    return f"has {n} Han character{'s' * (n != 1)}, fewer than the {minimum} a transcript needs (config.MIN_HAN_CHARS)"
 
 
 def load_docs(

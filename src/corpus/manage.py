@@ -17,10 +17,14 @@ plain-text file is stored once and needs neither column.
 
 Every write goes to a temporary file that is then renamed, and a failed add
 removes what it wrote, so ``metadata.csv`` and the stored files are either as
-before or complete. Adds and removes in the same folder take turns: they hold
-a lock (``.corpus.lock`` in the folder, kept there) from reading
-``metadata.csv`` to writing it, so two at once lose no row and never reuse an
-id. :func:`remove_transcript` undoes an add.
+before or complete; a full disk or a read-only folder is a one-line error.
+Adds and removes in the same folder take turns: they hold a lock
+(``.corpus.lock`` in the folder, kept there; an ``flock``, which the kernel
+releases when its holder dies, so a crash leaves no stale lock) from reading
+``metadata.csv`` to the last file written or deleted, so two at once lose no
+row, never reuse an id, and never see a row without its file or a file
+without its row. :func:`remove_transcript` undoes an add, and deletes only
+files an add could have stored.
 """
 
 from __future__ import annotations
@@ -40,11 +44,20 @@ import pandas as pd
 
 from . import config
 from .clean import clean_text
-from .dating import DateEstimate, date_text, era_markers_file, read_era_markers
+from .dating import DateEstimate, date_text, era_markers_file, read_era_markers, year_warning
 from .errors import CorpusError
 from .extract import Extracted, document_format, extract_text
-from .files import write_bytes_atomic
-from .load import inspect_corpus, parse_year, read_metadata, read_text_file
+from .files import temp_path, write_bytes_atomic
+from .load import (
+    LOCK_FILE,
+    contained_file,
+    han_problem,
+    inspect_corpus,
+    metadata_rows,
+    parse_year,
+    read_metadata,
+    read_text_file,
+)
 
 MAX_BYTES = 10 * 1024 * 1024  # a long speech is ~50 KB of text; 10 MB is a book, not a transcript
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024  # a .docx or .pdf with images is larger than its text
@@ -56,7 +69,6 @@ COLUMNS = (*config.REQUIRED_COLUMNS, *config.OPTIONAL_COLUMNS)
 DOCUMENT_COLUMNS = ("original", "extraction")
 # Manifest columns that corpus add chooses itself: ignored when a manifest has them.
 CHOSEN_COLUMNS = ("id", *DOCUMENT_COLUMNS)
-LOCK_FILE = ".corpus.lock"
 LOCK_TIMEOUT = 120  # seconds; an add of 50 documents takes a few
 
 
@@ -124,11 +136,13 @@ class AddError(CorpusError):
 
 
 class Removed(NamedTuple):
-    """What :func:`remove_transcript` removed: the row's title, its text file and its original (None if none)."""
+    """What :func:`remove_transcript` did: the row's title, the text file and original it deleted (None if
+    none), and the files it kept, each as ``(name, why)``."""
 
     title: str
     path: Path | None
     original: Path | None
+    kept: tuple[tuple[str, str], ...] = ()
 
 
 def shingles(text: str, *, k: int = SHINGLE) -> set[str]:
@@ -328,7 +342,11 @@ def add_transcripts(
                 found.append((len(speeches), str(err)))
         _fail(found, total, unit)
     created = not data_dir.exists()
-    data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CorpusError(f"{data_dir}: cannot create the data folder ({err.strerror}); "
+                          "give --data a folder you can write to") from None
     try:
         with _locked(data_dir):
             docs = _existing(data_dir)
@@ -491,8 +509,12 @@ def _prepare(speech: NewSpeech, *, year, pattern, markers, max_bytes: int) -> _R
         raise CorpusError(f"{file}: no year; give --year YEAR, a year in the manifest's year column, "
                           "or --year-from-name PATTERN")
     text = extracted.text
+    cleaned = clean_text(text)
+    too_few = han_problem(cleaned)
+    if too_few:
+        raise CorpusError(f"{file}: {too_few} (after cleaning); a transcript must be Chinese text")
     return _Ready(speech, extracted, year_value, speech.title or default_title(text, file.stem),
-                  date_text(text, markers=markers), _text_key(text), frozenset(shingles(clean_text(text))))
+                  date_text(text, markers=markers), _text_key(text), frozenset(shingles(cleaned)))
 
 
 def _text_key(text: str) -> str:
@@ -603,27 +625,32 @@ def _write(data_dir: Path, ready: list[_Ready], docs: pd.DataFrame) -> list[Adde
             "original": original.name if original else "",
             "extraction": extracted.method if extracted.is_document else "",
         })
-        warning = None
-        if item.estimate.low is not None and item.year not in item.estimate:
-            warning = (f"{doc_id}: year {item.year} is outside {item.estimate.low}–{item.estimate.high}, the years "
-                       f"its own words point to ({', '.join(e['marker'] for e in item.estimate.evidence[:3])})")
+        warning = year_warning(doc_id, item.year, item.estimate, basis=speech.year_basis)
         added.append(Added(doc_id, text_path, item.title, item.year, extracted.encoding or "utf-8",
                            len(extracted.text), item.estimate, warning, original, extracted.method, speech.file))
     metadata = data_dir / config.METADATA_FILE
     new_metadata = _metadata_bytes(metadata, rows)
     written: list[Path] = []
+    writing = metadata
     try:
-        for path, data in files:
-            write_bytes_atomic(path, data)
-            written.append(path)
-        write_bytes_atomic(metadata, new_metadata)
-    except BaseException:  # Ctrl-C or a full disk: leave the folder as it was
+        for writing, data in [*files, (metadata, new_metadata)]:
+            write_bytes_atomic(writing, data)
+            written.append(writing)
+    except BaseException as err:  # Ctrl-C or a full disk: leave the folder as it was
         if metadata.exists() and metadata.read_bytes() == new_metadata:
             raise
         for path in written:
             path.unlink(missing_ok=True)
+        if isinstance(err, OSError):
+            raise _write_error(err, writing, "nothing was added") from None
         raise
     return added
+
+
+def _write_error(err: OSError, path: Path, outcome: str) -> CorpusError:
+    """A failed write (full disk, read-only folder) as one line: which file, why, and that nothing changed."""
+    return CorpusError(f"{path}: cannot write it ({err.strerror or err}); {outcome}; "
+                       "free some space or make the data folder writable, then run the same command again")
 
 
 @contextlib.contextmanager
@@ -635,12 +662,17 @@ def _locked(data_dir: Path) -> Iterator[None]:
     """
     from filelock import FileLock, Timeout
 
-    lock = FileLock(data_dir / LOCK_FILE, timeout=LOCK_TIMEOUT)
+    path = data_dir / LOCK_FILE
+    lock = FileLock(path, timeout=LOCK_TIMEOUT)
     try:
         lock.acquire()
     except Timeout:
-        raise CorpusError(f"{data_dir}: another `corpus add` or `corpus remove` has been writing to it for "
-                          f"{LOCK_TIMEOUT} s; try again when it has finished") from None
+        # An flock dies with its process, so this is a live command (or a file system without flock, e.g. old NFS).
+        raise CorpusError(f"{path}: another corpus command (add or remove) has held this lock for "
+                          f"{LOCK_TIMEOUT:g} s; wait for it to finish and run this again") from None
+    except OSError as err:
+        raise CorpusError(f"{path}: cannot open the lock file ({err.strerror or err}); make the data folder "
+                          "writable, or remove the lock file if it is not a plain file") from None
     try:
         yield
     finally:
@@ -728,36 +760,85 @@ def _existing(data_dir: Path) -> pd.DataFrame:
 def remove_transcript(doc_id: str, *, data_dir: str | Path = config.DATA_DIR) -> Removed:
     """Remove a speech's row from ``metadata.csv``, the file it names and its stored original.
 
+    A file is deleted only when ``corpus add`` could have stored it: a plain
+    file directly in the data folder (not a link), that
+    :func:`corpus.load.contained_file` accepts, and that no other row names.
+    Any other file is kept, and the row is removed all the same: a row naming
+    ``metadata.csv``, a second name of another speech's transcript, or a link
+    to a file elsewhere goes, and what it named stays. The row and the files
+    go together, under the folder's lock, or nothing changes.
+
     Returns
     -------
     Removed
         The removed row's title, its text file and its original (each None
-        if it was already gone, or, for the original, if it had none).
+        if it was already gone, kept, or, for the original, if it had none),
+        and the files kept with the reason.
+
+    Raises
+    ------
+    CorpusError
+        No row with that id; an unreadable ``metadata.csv``; another command
+        holding the lock; a failed write (then nothing was removed).
     """
     data_dir = Path(data_dir)
     with _locked(data_dir) if data_dir.is_dir() else contextlib.nullcontext():
-        meta = read_metadata(data_dir)
-        rows = meta[meta["id"] == doc_id]
-        if rows.empty:
+        rows = metadata_rows(data_dir)
+        match = rows.index[rows["id"] == doc_id]
+        if not len(match):
             raise CorpusError(f"no speech with id {doc_id!r} in {data_dir}; `corpus validate` lists them")
-        row = rows.iloc[0]
-        path = data_dir / config.METADATA_FILE
-        text, encoding, _ = read_text_file(path)
-        lines = _physical_lines(text)
+        row, others = rows.loc[match[0]], rows.drop(index=match[0])
+        targets: list[Path | None] = []
+        kept: list[tuple[str, str]] = []
+        for column in ("file", "original"):
+            name = row.get(column, "")
+            why = _why_kept(data_dir, name, others) if name else None
+            if why:
+                kept.append((name, why))
+            targets.append(data_dir / name if name and not why and (data_dir / name).is_file() else None)
+        metadata = data_dir / config.METADATA_FILE
+        text, encoding, _ = read_text_file(metadata)
         record_lines = _record_lines(text, int(row["line"]))
-        kept = "".join(line for i, line in enumerate(lines, start=1) if i not in record_lines)
+        kept_text = "".join(line for i, line in enumerate(_physical_lines(text), start=1) if i not in record_lines)
         bom = "\ufeff" if encoding == "utf-8-sig" else ""
-        data = (bom + kept).encode("utf-8" if encoding == "utf-8-sig" else encoding)
-        write_bytes_atomic(path, data)
-    removed = []
-    for name in (row["file"], row.get("original", "")):
-        target = data_dir / name if name and ".." not in Path(name).parts and not Path(name).is_absolute() else None
-        if target is not None and target.is_file():
-            target.unlink()
-            removed.append(target)
-        else:
-            removed.append(None)
-    return Removed(row["title"], *removed)
+        _commit_removal(metadata, (bom + kept_text).encode("utf-8" if encoding == "utf-8-sig" else encoding),
+                        [t for t in targets if t is not None])
+    return Removed(row["title"], *targets, tuple(kept))
+
+
+def _why_kept(data_dir: Path, name: str, others: pd.DataFrame) -> str | None:
+    """Why remove must keep the file a row names (as "it …" or a sentence), or None when it may delete it."""
+    problem, resolved = contained_file(data_dir, name)
+    if problem:
+        return f"it {problem}"
+    if len(Path(name).parts) != 1 or (data_dir / name).is_symlink():
+        return "corpus add stores transcripts directly in the data folder, never in a subfolder or as a link"
+    for other in others.itertuples(index=False):
+        for value in (other.file, getattr(other, "original", "")):
+            if value and contained_file(data_dir, value)[1] == resolved:
+                return f"line {other.line} (id {other.id}) names it too"
+    return None
+
+
+def _commit_removal(metadata: Path, data: bytes, targets: list[Path]) -> None:
+    """Write ``metadata.csv`` without the row and delete its files: both, or (on failure) neither."""
+    parked: list[tuple[Path, Path]] = []
+    writing = metadata
+    try:
+        for writing in targets:  # set aside first, so that a failed write can put them back
+            hidden = temp_path(writing)
+            writing.rename(hidden)
+            parked.append((writing, hidden))
+        writing = metadata
+        write_bytes_atomic(metadata, data)
+    except BaseException as err:
+        for target, hidden in reversed(parked):
+            hidden.rename(target)
+        if isinstance(err, OSError):
+            raise _write_error(err, writing, "nothing was removed") from None
+        raise
+    for _, hidden in parked:
+        hidden.unlink(missing_ok=True)
 
 
 def _record_lines(text: str, end_line: int) -> set[int]:

@@ -37,6 +37,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
 from . import config
+from .errors import CorpusError
 from .files import temp_path, write_csv_atomic
 
 CJK_FAMILY = "Noto Sans CJK SC"
@@ -110,7 +111,12 @@ LABELS: dict[str, dict] = {
         "shift_xlabel": "占全部实词的比例变化（百分点）：← {reference} 更多 ｜ {comparison} 更多 →",
         "shift_title": "词语变化：{reference} → {comparison}（前 {n} 个词占全部变化的 {explained:.0%}）",
         "dating_row": "{id}（标注 {year}）",
-        "dating_title": "从用词推断讲话年代：黄色＝估计范围，●＝最佳估计，◆＝元数据年份（红：不在范围内）",
+        "dating_title": ("从用词推断讲话年代：黄色＝{level:.0%} 概率范围，●＝最可能年份，"
+                         "◆＝元数据年份（红：不在范围内）"),
+        "estimate_title": "{label}：{span}（{level:.0%} 概率），最可能 {best} 年",
+        "estimate_ylabel": "概率",
+        "estimate_range": "{level:.0%} 范围",
+        "estimate_year": "元数据年份 {year}",
         "dating_note": "（显示 {shown} / {total:,} 篇：先列年份不符者）",
         "dating_legend": "标志词窗口",
         "dating_kinds": {"plan": "五年规划", "congress": "党代会", "theory": "理论", "campaign": "活动",
@@ -153,7 +159,12 @@ LABELS: dict[str, dict] = {
         "shift_title": "Word shift: {reference} → {comparison} (top {n} words: {explained:.0%} of the change)",
         "dating_row": "{id} (labelled {year})",
         "dating_title": "Dating speeches from their words\n"
-                        "yellow = estimated range, ● = best guess, ◆ = metadata year (red: outside the range)",
+                        "yellow = {level:.0%} range, ● = most probable year, "
+                        "◆ = metadata year (red: outside the range)",
+        "estimate_title": "{label}: {span} ({level:.0%}), most probable {best}",
+        "estimate_ylabel": "Probability",
+        "estimate_range": "{level:.0%} range",
+        "estimate_year": "metadata year {year}",
         "dating_note": "(showing {shown} of {total:,} speeches: mismatches first)",
         "dating_legend": "Marker windows",
         "dating_kinds": {"plan": "five-year plan", "congress": "party congress", "theory": "theory",
@@ -1264,7 +1275,8 @@ def plot_dating(dated: pd.DataFrame, *, ax=None, max_markers: int = 12, lang: st
     ax.set_yticks(range(len(rows)), labels, fontsize=fontsize)
     ax.set_xlabel(text["year"])
     note = "" if n == len(dated) else "\n" + text["dating_note"].format(shown=n, total=len(dated))
-    title = text["dating_title"] + note
+    level = float(dated["level"].iloc[0]) if "level" in dated and len(dated) else 0.8
+    title = text["dating_title"].format(level=level) + note
     ax.set_title(title, fontsize=_fit_title(title, ax.figure, max_size=9))
     handles = [plt.Line2D([], [], color=c, linewidth=1.5, label=text["dating_kinds"][k]) for k, c in kinds.items()]
     if own:  # below the Axes, where it hides no row
@@ -1279,6 +1291,71 @@ def plot_dating(dated: pd.DataFrame, *, ax=None, max_markers: int = 12, lang: st
     _declutter([ax])
     _fit_over_axes(ax, ax.title)
     return _display(dating_table(dated), [ax], "dating")
+
+
+def estimate_table(estimate, *, year: int | None = None) -> pd.DataFrame:
+    """The data behind :func:`plot_date_estimate`: ``year, probability, in_range`` over the years that matter.
+
+    The candidate years from five before the range to five after, stretched to ``year`` (the metadata year).
+    """
+    years = sorted(estimate.posterior)
+    if not years:
+        return pd.DataFrame({"year": pd.Series(dtype=int), "probability": pd.Series(dtype=float),
+                             "in_range": pd.Series(dtype=bool)})
+    first = max(years[0], min(estimate.low - 5, year or estimate.low))
+    last = min(years[-1], max(estimate.high + 5, year or estimate.high))
+    shown = [y for y in years if first <= y <= last]
+    return pd.DataFrame({"year": shown, "probability": [estimate.posterior[y] for y in shown],
+                         "in_range": [y in estimate for y in shown]})
+
+
+def plot_date_estimate(estimate, *, label: str = "", year: int | None = None, ax=None,
+                       lang: str = "zh") -> FigureDisplay:
+    """One text's date estimate: the probability of each year, its range shaded, the metadata year marked.
+
+    Parameters
+    ----------
+    estimate : corpus.dating.DateEstimate
+        From :func:`corpus.dating.date_text` (a text with at least one marker).
+    label : str
+        What the text is (an id, a file name), for the title.
+    year : int, optional
+        The year the metadata give, drawn as a line.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure if omitted.
+    lang : {"zh", "en"}
+        Language of the title and labels.
+
+    Returns
+    -------
+    FigureDisplay
+        ``data`` is :func:`estimate_table` (with ``year``); ``name`` is ``"date_estimate"``.
+    """
+    if estimate.low is None:
+        raise CorpusError("this text has no era markers, so there is no estimate to draw")
+    text = _labels(lang)
+    table = estimate_table(estimate, year=year)
+    (ax,) = _axes(ax, height=3.2)
+    inside = table[table["in_range"]]
+    outside = table[~table["in_range"]]
+    ax.bar(inside["year"], inside["probability"], width=0.8, color=PALETTE["estimate"], edgecolor="#555555",
+           linewidth=0.4, label=text["estimate_range"].format(level=estimate.level))
+    ax.bar(outside["year"], outside["probability"], width=0.8, color="#bbbbbb", edgecolor="#555555", linewidth=0.4)
+    if year is not None:
+        ax.axvline(year, color=PALETTE["outside"] if year not in estimate else PALETTE["inside"], linewidth=1.5,
+                   linestyle="--", label=text["estimate_year"].format(year=year))
+    ax.set_xlim(table["year"].min() - 0.6, table["year"].max() + 0.6)
+    ax.set_xlabel(text["year"])
+    ax.set_ylabel(text["estimate_ylabel"])
+    span = str(estimate.low) if estimate.low == estimate.high else f"{estimate.low}–{estimate.high}"
+    title = text["estimate_title"].format(label=label or "?", span=span, level=estimate.level, best=estimate.best)
+    ax.set_title(title, fontsize=_fit_title(title, ax.figure, max_size=10))
+    ax.legend(fontsize=7, frameon=False, loc="upper left")
+    ax.grid(axis="y", linewidth=0.3, alpha=0.5)
+    ax.figure.canvas.draw()  # the laid-out width decides how many year labels fit
+    _year_axis(ax, table["year"].min(), table["year"].max())
+    _declutter([ax])
+    return _display(table, [ax], "date_estimate")
 
 
 def plot_coherence(curve: pd.DataFrame, *, ax=None, lang: str = "zh") -> FigureDisplay:

@@ -51,7 +51,7 @@ from .plots import (
 )
 from .segment import make_segmenter, segment_docs
 from .study import Study, comparison_pairs, read_study
-from .topics import auto_topics
+from .topics import auto_topics, read_topic_state, write_topic_state
 
 
 def report_inputs(docs, data_dir: Path, study: Study) -> str:
@@ -79,6 +79,7 @@ def build_report(
     stages: Stages | None = None,
     backend: str | None = None,
     figure_worker: bool = True,
+    retopic: bool = False,
 ) -> list[Path]:
     """Load, clean and analyse a data folder as its study file says; write all figures and tables.
 
@@ -105,6 +106,13 @@ def build_report(
     figure_worker : bool
         Draw the figures in a worker process while the analyses go on
         (:class:`corpus.plots.FigureSaver`); False draws them in this process.
+    retopic : bool
+        Choose the number of topics again and fit them from scratch. Otherwise
+        k and the topics' order are kept from the run that chose k (its state,
+        ``OUT/.topics.json`` and ``.topics.npz``) and the topics refitted from
+        the previous ones, until the speeches change by more than 20 %
+        (:func:`corpus.topics.auto_topics`). Does not by itself redo an
+        up-to-date report: pass ``force`` too.
 
     Returns
     -------
@@ -180,11 +188,19 @@ def build_report(
             table(era_tfidf(tokens, docs), "era_tfidf")
         with stages("topics"):
             try:
-                topics = auto_topics(tokens, paragraphs, docs, k=study.topics_k, model=study.topics_model)
+                previous = read_topic_state(out_dir)
+            except CorpusError as err:  # damaged or foreign: chosen afresh, never a crash
+                log(str(err))
+                previous = None
+            try:
+                topics = auto_topics(tokens, paragraphs, docs, k=study.topics_k, model=study.topics_model,
+                                     previous=previous, retopic=retopic)
             except CorpusError as err:
                 log(f"topics skipped: {err}")
             else:
                 log(topics.describe())
+                if topics.fresh:
+                    write_topic_state(topics.state, out_dir)
                 if topics.coherence is not None:  # k chosen by coherence, not given
                     save(plot_coherence(topics.coherence, lang=lang))
                 save(plot_topic_prevalence(topics.prevalence, lang=lang))

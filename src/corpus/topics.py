@@ -2,7 +2,9 @@
 
 A topic model over a handful of whole speeches is meaningless, so the units
 are **body paragraphs**, each tagged with its speech and era. Pure functions;
-no I/O, no printing, no plotting. Every fit is seeded (``random_state``).
+no printing, no plotting, and no I/O but the two that keep a report's topics
+between runs (:func:`read_topic_state`, :func:`write_topic_state`). Every fit
+is seeded (``random_state``).
 
 Frames in:
 
@@ -30,6 +32,13 @@ Frames out:
   sample, units, k, fit, stability, prevalence, changes) in one call, the one
   the report, the command line and the notebook share.
 
+Topics that stay put: a :class:`TopicState` (k, how it was set, the fitted
+topic-word matrix and vocabulary, the speeches) is what a report keeps in its
+output folder (``.topics.json`` beside ``.topics.npz``, no pickle). Given it,
+:func:`auto_topics` keeps k and refits from those topics in their order, until
+``retopic=True`` or the speeches change by more than :data:`REGROW_SHARE`
+(20 %) since k was chosen; then k is chosen again as in a first run.
+
 Topics are numbered from 0, largest first (by their token-weighted share of
 all units). Problems a user can fix raise :class:`~corpus.errors.CorpusError`
 with a one-line message.
@@ -37,18 +46,25 @@ with a one-line message.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import io
+import json
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.optimize import linear_sum_assignment
-from sklearn.decomposition import NMF, LatentDirichletAllocation
+from sklearn.decomposition import NMF, LatentDirichletAllocation, non_negative_factorization
 from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from . import config
 from .errors import CorpusError
+from .files import write_bytes_atomic
 from .periods import ordered_eras
 
 MODELS = config.TOPIC_MODELS
@@ -227,6 +243,40 @@ def _labels(top: list[list[str]]) -> list[str]:
     return labels
 
 
+# A zero of a starting topic-word matrix starts at this share of the matrix's mean weight: small, but not
+# zero, so that a word new to the corpus can join a topic.
+START_FLOOR = 1e-3
+
+
+def _start_matrix(start, vocabulary: np.ndarray) -> np.ndarray:
+    """``start``'s topic-word matrix on ``vocabulary`` (float64), every zero raised to the floor."""
+    old = np.asarray(start.components, dtype=float)
+    where = pd.Index(np.asarray(start.vocabulary).astype(str)).get_indexer(vocabulary.astype(str))
+    matrix = np.zeros((len(old), len(vocabulary)))
+    matrix[:, where >= 0] = old[:, where[where >= 0]]
+    positive = matrix[matrix > 0]
+    floor = START_FLOOR * (positive.mean() if positive.size else 1.0)
+    return np.maximum(matrix, floor)
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1 (an all-zero row stays zero)."""
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1)
+
+
+def _partners(components: np.ndarray, vocabulary: np.ndarray, start) -> np.ndarray:
+    """For each of ``start``'s topics in order, the new topic paired with it (Hungarian on cosine)."""
+    union = np.union1d(vocabulary.astype(str), np.asarray(start.vocabulary).astype(str))
+    new = np.zeros((len(components), len(union)))
+    new[:, np.searchsorted(union, vocabulary.astype(str))] = components
+    old = np.zeros_like(new)
+    old[:, np.searchsorted(union, np.asarray(start.vocabulary).astype(str))] = start.components
+    cosine = _unit_rows(old) @ _unit_rows(new).T
+    rows, cols = linear_sum_assignment(cosine, maximize=True)
+    return cols[np.argsort(rows)]
+
+
 def fit_topics(
     units: pd.DataFrame,
     *,
@@ -235,6 +285,7 @@ def fit_topics(
     random_state: int = config.SEED,
     top_n: int = 10,
     max_iter: int | None = None,
+    start: TopicState | TopicModel | None = None,
 ) -> TopicModel:
     """Fit NMF or LDA over the units' content tokens.
 
@@ -243,6 +294,15 @@ def fit_topics(
     segmented, so one-character words such as 党 are kept). NMF
     (``init="nndsvda"``, coordinate descent) factorises the TF-IDF matrix;
     LDA (``learning_method="batch"``) models the raw counts.
+
+    With ``start``, the topics keep the identity and the order of an earlier
+    fit. NMF starts from it (``init="custom"``): H is ``start``'s topic-word
+    matrix on the new vocabulary, with every zero (a new word, or one the
+    topic did not use) at :data:`START_FLOOR` of its mean weight so that it
+    can still grow, and W solves the units for that H. LDA has no such start
+    in scikit-learn, so it is fitted as without ``start``. Either way the new
+    topics are then paired one-to-one with ``start``'s (Hungarian matching
+    on topic-word cosine) and numbered as their partners, not by size.
 
     Parameters
     ----------
@@ -259,20 +319,25 @@ def fit_topics(
         Iteration cap; default :data:`DEFAULT_MAX_ITER` (NMF 1000, LDA 50).
         If NMF stops at the cap before its tolerance, scikit-learn's
         ``ConvergenceWarning`` is passed on unchanged: raise ``max_iter``.
+    start : TopicState or TopicModel, optional
+        Earlier topics (``k`` of them, with ``vocabulary`` and ``components``) to start from.
 
     Returns
     -------
     TopicModel
-        Topics renumbered largest first (token-weighted share of the units).
+        Topics renumbered largest first (token-weighted share of the units),
+        or, with ``start``, in the order of their partners in ``start``.
 
     Raises
     ------
     CorpusError
         For an unknown model, ``k < 2`` or ``k`` not below the number of
-        units, or no term in two units.
+        units, no term in two units, or a ``start`` with another k.
     """
     model = _check_model(model)
     k = _check_k(k, len(units))
+    if start is not None and start.k != k:
+        raise CorpusError(f"cannot start {k} topics from {start.k} earlier topics; give k={start.k}")
     vectorizer = CountVectorizer(analyzer=_identity, min_df=2)
     try:
         counts = vectorizer.fit_transform(units["tokens"].tolist())
@@ -281,7 +346,17 @@ def fit_topics(
     vocabulary = vectorizer.get_feature_names_out()
     iterations = DEFAULT_MAX_ITER[model] if max_iter is None else int(max_iter)
     tfidf = None
-    if model == "nmf":
+    if model == "nmf" and start is not None:
+        tfidf = TfidfTransformer().fit(counts)
+        matrix = tfidf.transform(counts)
+        h = _start_matrix(start, vocabulary)
+        w, _, _ = non_negative_factorization(matrix, H=h, n_components=k, init="custom", update_H=False,
+                                             max_iter=iterations, random_state=random_state)
+        if not w.max() > 0:  # NMF refuses an all-zero start
+            w = np.full_like(w, START_FLOOR)
+        estimator = NMF(n_components=k, init="custom", max_iter=iterations, random_state=random_state)
+        weights = estimator.fit_transform(matrix, W=w, H=h)
+    elif model == "nmf":
         tfidf = TfidfTransformer().fit(counts)
         estimator = NMF(n_components=k, init="nndsvda", max_iter=iterations, random_state=random_state)
         weights = estimator.fit_transform(tfidf.transform(counts))
@@ -290,8 +365,11 @@ def fit_topics(
             n_components=k, learning_method="batch", max_iter=iterations, random_state=random_state)
         weights = estimator.fit_transform(counts)
     shares = _normalise_rows(weights)
-    size = units["n_tokens"].to_numpy(float) @ shares
-    order = np.argsort(-size, kind="stable")
+    if start is None:
+        size = units["n_tokens"].to_numpy(float) @ shares
+        order = np.argsort(-size, kind="stable")
+    else:
+        order = _partners(estimator.components_, vocabulary, start)
     shares = shares[:, order]
     components = _normalise_rows(estimator.components_[order])
     top = [_top_terms(row, vocabulary, top_n) for row in components]
@@ -664,6 +742,234 @@ def topic_docs(
     return [doc_id for doc_id in docs["id"] if doc_id in kept]
 
 
+# --------------------------------------------------------------------------- state between runs
+
+STATE_FILE = ".topics.json"
+STATE_ARRAYS = ".topics.npz"
+STATE_FORMAT = "corpus topic state"
+STATE_VERSION = 1
+# k is chosen again once more than this share of the speeches has been added or removed since it was
+# chosen: one speech added to five (20 %) keeps it, two (40 %) choose it again.
+REGROW_SHARE = 0.2
+HOWS = ("coherence", "given")
+
+
+@dataclass(frozen=True, eq=False)
+class TopicState:
+    """What a report keeps between runs so that its topics stay put.
+
+    Made by :func:`auto_topics` whenever it fits topics from scratch (first
+    run, k chosen again, k given anew), written to the output folder by
+    :func:`write_topic_state` and read back by :func:`read_topic_state`.
+
+    Attributes
+    ----------
+    k : int
+        Number of topics.
+    model : {"nmf", "lda"}
+    how : {"coherence", "given"}
+        Whether k was chosen by :func:`choose_k` or given.
+    settings : dict
+        The options it was fitted under (``ks, max_units, random_state,
+        min_tokens, max_iter``); other options start from scratch (other
+        ``ks`` only when k is to be chosen).
+    doc_ids : tuple of str
+        Every speech of the corpus then, sorted: what growth is measured against.
+    units_sha256 : str
+        Hash of the units it was fitted on (ids and tokens): the same units refit to the same topics.
+    vocabulary : numpy.ndarray of str
+        The columns of ``components``.
+    components : numpy.ndarray, shape (k, V)
+        The estimator's topic-word matrix (NMF's H, unnormalised), in topic order.
+    coherence : pandas.DataFrame or None
+        :func:`choose_k`'s curve when k was chosen by coherence.
+    date : str
+        ISO date of the run that made it; empty until written.
+    """
+
+    k: int
+    model: str
+    how: str
+    settings: dict
+    doc_ids: tuple
+    units_sha256: str
+    vocabulary: np.ndarray
+    components: np.ndarray
+    coherence: pd.DataFrame | None = None
+    date: str = ""
+
+
+def _units_sha256(units: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    for doc_id, para, bag in zip(units["doc_id"], units["para"], units["tokens"], strict=True):
+        digest.update(f"{doc_id}\x1f{para}\x1f{chr(0x1f).join(bag)}\n".encode())
+    return digest.hexdigest()
+
+
+def _settings(*, ks, max_units, random_state, min_tokens, max_iter) -> dict:
+    return {"ks": sorted({int(k) for k in ks}), "max_units": max_units, "random_state": int(random_state),
+            "min_tokens": int(min_tokens), "max_iter": max_iter}
+
+
+def _without_ks(settings: dict) -> dict:
+    """The settings that matter to a given k: all but the candidates."""
+    return {key: value for key, value in settings.items() if key != "ks"}
+
+
+def _percent(share: float) -> str:
+    return f"{round(100 * share)} %"
+
+
+def _why_afresh(previous: TopicState, *, auto: bool, k, model: str, settings: dict, doc_ids: tuple,
+                n_units: int, retopic: bool, regrow: float) -> str | None:
+    """Why ``previous`` cannot be kept, as a phrase for :meth:`TopicResult.describe`; None to keep it."""
+    if retopic:
+        return "--retopic"
+    if previous.model != model:
+        return f"the model changed from {previous.model} to {model}"
+    if _without_ks(previous.settings) != _without_ks(settings):
+        return "the topic settings changed"
+    if auto and previous.settings.get("ks") != settings["ks"]:
+        return "the candidate ks changed"
+    if auto and previous.how != "coherence":
+        return f"k={previous.k} was given before"
+    if not auto and k != previous.k:
+        return f"k was {previous.k} before"
+    old, new = set(previous.doc_ids), set(doc_ids)
+    added, removed = len(new - old), len(old - new)
+    share = (added + removed) / max(len(old), 1)
+    if share > regrow:
+        counts = f"{len(old):,} speeches then, {len(new):,} now"
+        if not removed:
+            return f"corpus grew {_percent(share)}: {counts}"
+        if not added:
+            return f"corpus shrank {_percent(share)}: {counts}"
+        return f"corpus changed {_percent(share)}: {added:,} speeches added, {removed:,} removed"
+    if previous.k >= n_units:
+        return f"k={previous.k} no longer fits {n_units} paragraphs"
+    return None
+
+
+def _curve_json(curve: pd.DataFrame | None) -> dict | None:
+    if curve is None:
+        return None
+    return {"k": [int(k) for k in curve["k"]], "coherence": [float(c) for c in curve["coherence"]],
+            "chosen": [bool(c) for c in curve["chosen"]], "n_units": int(curve.attrs.get("n_units", 0))}
+
+
+def _curve_from_json(data) -> pd.DataFrame | None:
+    if data is None:
+        return None
+    curve = pd.DataFrame({"k": np.asarray(data["k"], dtype=np.int64),
+                          "coherence": np.asarray(data["coherence"], dtype=float),
+                          "chosen": np.asarray(data["chosen"], dtype=bool)})
+    if curve["chosen"].sum() != 1:
+        raise ValueError("its coherence curve has no single chosen k")
+    curve.attrs["n_units"] = int(data["n_units"])
+    return curve
+
+
+def write_topic_state(state: TopicState, folder: str | Path, *, today: str | None = None) -> list[Path]:
+    """Write ``state`` into ``folder``: ``.topics.npz`` (arrays, no pickle), then ``.topics.json``.
+
+    Each file is replaced atomically, and the JSON holds the SHA-256 of the
+    arrays it goes with, so that a crash between the two writes leaves a
+    state :func:`read_topic_state` ignores, never a mismatched one.
+
+    Parameters
+    ----------
+    state : TopicState
+    folder : path
+        The report's output folder (created if missing).
+    today : str, optional
+        The date recorded when ``state`` has none; default today's (ISO).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The two files.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    np.savez(buffer, vocabulary=np.asarray(state.vocabulary).astype(str),
+             components=np.asarray(state.components, dtype=float),
+             doc_ids=np.asarray(state.doc_ids, dtype=str).reshape(-1))
+    arrays = buffer.getvalue()
+    meta = {
+        "format": STATE_FORMAT, "version": STATE_VERSION, "k": int(state.k), "model": state.model,
+        "how": state.how, "date": state.date or today or datetime.date.today().isoformat(),
+        "n_docs": len(state.doc_ids), "settings": state.settings, "units_sha256": state.units_sha256,
+        "coherence": _curve_json(state.coherence), "arrays": STATE_ARRAYS,
+        "arrays_sha256": hashlib.sha256(arrays).hexdigest(),
+    }
+    write_bytes_atomic(folder / STATE_ARRAYS, arrays)
+    write_bytes_atomic(folder / STATE_FILE, json.dumps(meta, ensure_ascii=False, indent=1).encode())
+    return [folder / STATE_ARRAYS, folder / STATE_FILE]
+
+
+def _state_from(meta, arrays: bytes) -> TopicState:
+    """A :class:`TopicState` from the JSON and the arrays' bytes; ValueError saying what is wrong."""
+    if not isinstance(meta, dict) or meta.get("format") != STATE_FORMAT:
+        raise ValueError("not a topic state of corpus")
+    if meta.get("version") != STATE_VERSION:
+        raise ValueError(f"state version {meta.get('version')!r}, but this corpus reads version {STATE_VERSION}")
+    if hashlib.sha256(arrays).hexdigest() != meta.get("arrays_sha256"):
+        raise ValueError(f"{STATE_ARRAYS} does not match it (damaged, or from another run)")
+    with np.load(io.BytesIO(arrays)) as data:  # refuses pickled arrays (numpy's default)
+        vocabulary, components, doc_ids = data["vocabulary"], data["components"], data["doc_ids"]
+    k, model, how, settings = meta["k"], meta["model"], meta["how"], meta["settings"]
+    if not isinstance(k, int) or isinstance(k, bool) or k < 2 or model not in MODELS or how not in HOWS:
+        raise ValueError(f"k={k!r}, model={model!r}, how={how!r} is not a topic model")
+    if not isinstance(settings, dict) or not isinstance(meta["date"], str):
+        raise ValueError("its settings or date are not readable")
+    if vocabulary.dtype.kind != "U" or doc_ids.dtype.kind != "U" or vocabulary.ndim != 1 or doc_ids.ndim != 1:
+        raise ValueError("its vocabulary or speeches are not lists of text")
+    if components.dtype.kind != "f" or components.shape != (k, len(vocabulary)):
+        raise ValueError(f"its topic-word matrix is {components.shape}, not {k} topics × {len(vocabulary)} terms")
+    if not np.isfinite(components).all() or (components < 0).any() or not (components.sum(axis=1) > 0).all():
+        raise ValueError("its topic-word matrix has negative, missing or all-zero weights")
+    return TopicState(k=k, model=model, how=how, settings=settings, doc_ids=tuple(doc_ids.tolist()),
+                      units_sha256=str(meta["units_sha256"]), vocabulary=vocabulary, components=components,
+                      coherence=_curve_from_json(meta["coherence"]), date=meta["date"])
+
+
+def read_topic_state(folder: str | Path) -> TopicState | None:
+    """The topic state a report left in ``folder``, or None if there is none.
+
+    Parameters
+    ----------
+    folder : path
+        The report's output folder.
+
+    Returns
+    -------
+    TopicState or None
+
+    Raises
+    ------
+    CorpusError
+        When ``.topics.json`` is there but damaged, foreign (another program's,
+        another version), or does not match ``.topics.npz``: one line saying
+        it is ignored, for the caller to print before choosing afresh.
+    """
+    path = Path(folder) / STATE_FILE
+    if not path.exists():
+        return None
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        return _state_from(meta, (Path(folder) / STATE_ARRAYS).read_bytes())
+    # Whatever is wrong with it, a state that does not read back whole is not trusted: the topics are
+    # chosen afresh, as in a first run.
+    except FileNotFoundError:
+        why = f"{STATE_ARRAYS} is missing"
+    except KeyError as err:
+        why = f"it lacks {err.args[0]}"
+    except (OSError, ValueError, TypeError, AttributeError, EOFError, zipfile.BadZipFile) as err:
+        why = str(err) or type(err).__name__
+    raise CorpusError(f"ignoring {path}: {why}; the topics are chosen afresh")
+
+
 @dataclass(frozen=True, eq=False)
 class TopicResult:
     """Everything :func:`auto_topics` found: the model, the choice of k, stability and prevalence.
@@ -687,6 +993,14 @@ class TopicResult:
         label; eras in time order.
     changes : pandas.DataFrame or None
         :func:`topic_changes` of ``prevalence``; None with fewer than two eras.
+    state : TopicState or None
+        The state the topics stay put by: new when ``fresh``, else the
+        previous one they were kept from.
+    fresh : bool
+        True when k was chosen (or given) and the topics fitted from scratch
+        in this call: write ``state`` for the next run.
+    how : str or None
+        How k came about, for :meth:`describe`, when there was a previous state.
     """
 
     model: TopicModel
@@ -697,6 +1011,9 @@ class TopicResult:
     stable: bool | None
     prevalence: pd.DataFrame
     changes: pd.DataFrame | None
+    state: TopicState | None = None
+    fresh: bool = True
+    how: str | None = None
 
     @property
     def topic_words(self) -> pd.DataFrame:
@@ -705,15 +1022,21 @@ class TopicResult:
         return words.assign(label=[self.model.labels[t] for t in words["topic"]])
 
     def describe(self) -> str:
-        """One line: model, units, k and how it was chosen, stability.
+        """One line: model, units, k and how it was chosen (or kept), stability.
 
         Examples
         --------
         ``topics: NMF over 63 paragraphs, k=9 by NPMI coherence (0.316); stability 0.73 (UNSTABLE ...)``,
-        or ``k=5 (given)`` for a k chosen by the caller.
+        or ``k=5 (given)`` for a k chosen by the caller. With a previous state:
+        ``k=9 kept from the run of 2025-06-01 (5 speeches); refitted from the previous topics``,
+        ``k=9 by NPMI coherence (0.316), chosen again (corpus grew 25 %: 8 speeches then, 10 now)``
+        or ``..., chosen again (--retopic)``.
         """
-        how = "(given)" if self.coherence is None else f"by NPMI coherence ({self.coherence['coherence'].max():.3f})"
-        text = f"topics: {self.model.model.upper()} over {len(self.units):,} paragraphs, k={self.k} {how}"
+        how = self.how
+        if how is None:
+            how = f"k={self.k} " + ("(given)" if self.coherence is None else
+                                    f"by NPMI coherence ({self.coherence['coherence'].max():.3f})")
+        text = f"topics: {self.model.model.upper()} over {len(self.units):,} paragraphs, {how}"
         if self.stability is not None:
             verdict = ("stable" if self.stable else
                        f"UNSTABLE across {STABILITY_SUBSAMPLE:.0%} subsamples: read the topics as exploratory")
@@ -735,6 +1058,9 @@ def auto_topics(
     eras: Iterable[str] | None = None,
     min_tokens: int = 5,
     max_iter: int | None = None,
+    previous: TopicState | None = None,
+    retopic: bool = False,
+    regrow: float = REGROW_SHARE,
 ) -> TopicResult:
     """Topics of a corpus in one call: choose k, fit, check stability, measure prevalence by era.
 
@@ -750,6 +1076,18 @@ def auto_topics(
 
     The cost stays flat however many speeches there are, and the same
     arguments give the same result every run.
+
+    With the ``previous`` state of an earlier run, k and the topics stay
+    put: k is kept (step 3 is skipped, ``coherence`` is the curve that chose
+    it then) and the fit starts from the previous topics, keeping their
+    order (:func:`fit_topics` with ``start``); on the very units it was
+    made from, the fit is the one made then. ``previous`` is set aside, and
+    everything done as without it, when ``retopic`` is True, when the model
+    or the other options differ, when a given ``k`` differs from its k (or
+    ``k="auto"`` follows a given k), when more than ``regrow`` of the
+    speeches have been added or removed since, or when its k no longer fits.
+    The result's ``how`` says which; its ``state`` is what to keep for the
+    next run.
 
     Parameters
     ----------
@@ -778,6 +1116,13 @@ def auto_topics(
         Passed to :func:`topic_units`.
     max_iter : int, optional
         Passed to every fit.
+    previous : TopicState, optional
+        The state an earlier run kept (:func:`read_topic_state`).
+    retopic : bool, default False
+        Choose k and fit afresh even with a ``previous`` state.
+    regrow : float, default :data:`REGROW_SHARE` (0.2)
+        Share of the speeches (added plus removed, over those of
+        ``previous``) beyond which k is chosen again.
 
     Returns
     -------
@@ -797,12 +1142,39 @@ def auto_topics(
     kept = topic_docs(docs, max_units=max_units, random_state=random_state)
     units = topic_units(tokens[tokens["doc_id"].isin(kept)], paragraphs, docs, min_tokens=min_tokens)
     budget = len(units) if max_units is None else max_units
-    curve = None
-    if auto:
-        curve = choose_k(units, ks=ks, model=model, random_state=random_state, max_units=budget, max_iter=max_iter)
-        k = int(curve.loc[curve["chosen"], "k"].iloc[0])
     sample = _sample(units, budget, random_state).sort_index()
-    fitted = fit_topics(sample, k=int(k), model=model, random_state=random_state, max_iter=max_iter)
+    ks = sorted({int(c) for c in ks})
+    settings = _settings(ks=ks, max_units=max_units, random_state=random_state, min_tokens=min_tokens,
+                         max_iter=max_iter)
+    doc_ids = tuple(sorted(docs["id"].astype(str)))
+    why = None if previous is None else _why_afresh(
+        previous, auto=auto, k=k, model=model, settings=settings, doc_ids=doc_ids, n_units=len(sample),
+        retopic=retopic, regrow=regrow)
+    if previous is not None and why is None:
+        same = previous.units_sha256 == _units_sha256(sample)
+        fitted = fit_topics(sample, k=previous.k, model=model, random_state=random_state, max_iter=max_iter,
+                            start=None if same else previous)
+        curve, state, fresh = previous.coherence, previous, False
+        then = (f"the run of {previous.date}" if previous.date else "an earlier run") + \
+            f" ({len(previous.doc_ids):,} speeches)"
+        refit = ("same paragraphs, same topics" if same else "refitted from the previous topics" if model == "nmf"
+                 else "refitted, matched to the previous topics")
+        how = f"k={fitted.k} kept from {then}; {refit}" if auto else f"k={fitted.k} (given); {refit} of {then}"
+    else:
+        curve = None
+        if auto:
+            curve = choose_k(units, ks=ks, model=model, random_state=random_state, max_units=budget,
+                             max_iter=max_iter)
+            k = int(curve.loc[curve["chosen"], "k"].iloc[0])
+        fitted = fit_topics(sample, k=int(k), model=model, random_state=random_state, max_iter=max_iter)
+        state = TopicState(
+            k=fitted.k, model=model, how="coherence" if auto else "given", settings=settings, doc_ids=doc_ids,
+            units_sha256=_units_sha256(sample), vocabulary=fitted.vocabulary.astype(str),
+            components=fitted._estimator.components_[fitted._order], coherence=curve)
+        fresh, how = True, None
+        if why is not None:
+            how = (f"k={fitted.k} by NPMI coherence ({curve['coherence'].max():.3f}), chosen again ({why})"
+                   if auto else f"k={fitted.k} (given), fitted afresh ({why})")
     table = stable = None
     if stability:
         seeds = [random_state + i for i in range(STABILITY_SEEDS)]
@@ -813,4 +1185,4 @@ def auto_topics(
     prevalence = topic_prevalence(fitted, units, by="era", eras=eras)
     changes = topic_changes(prevalence) if len(prevalence) >= 2 else None
     return TopicResult(model=fitted, units=units, k=fitted.k, coherence=curve, stability=table, stable=stable,
-                       prevalence=prevalence, changes=changes)
+                       prevalence=prevalence, changes=changes, state=state, fresh=fresh, how=how)
