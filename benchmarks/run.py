@@ -92,19 +92,21 @@ def measure(n: int, work: Path) -> dict:
 def table(results: list[dict]) -> str:
     lines = [
         "| speeches | characters | raw jieba s | cold report s | cold / raw | warm rerun s | warm / cold "
-        "| add one: s, segmented | peak RSS MB (cold) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| add one: s, segmented | add one / cold | peak RSS MB (cold) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
             f"| {r['n']:,} | {r['chars']:,} | {r['raw']:.1f} | {r['cold']['seconds']:.1f} | "
             f"{r['cold']['seconds'] / r['raw']:.2f} | {r['warm']['seconds']:.1f} | "
             f"{r['warm']['seconds'] / r['cold']['seconds']:.1%} | {r['add_one']['seconds']:.1f}, "
-            f"{r['segmented'][0]} (cached {r['segmented'][1]}) | {r['cold']['rss_mb']:.0f} |"
+            f"{r['segmented'][0]} (cached {r['segmented'][1]}) | "
+            f"{r['add_one']['seconds'] / r['cold']['seconds']:.1%} | {r['cold']['rss_mb']:.0f} |"
         )
-    lines += ["", "Stages of the cold run (`corpus report --timings`):", ""]
+    lines += ["", "Stages (`corpus report --timings`) of the cold run, and of the rerun after adding one:", ""]
     for r in results:
-        lines.append(f"- {r['n']:,} speeches: {stage_times(r['cold']['stderr'])}")
+        lines.append(f"- {r['n']:,} speeches, cold: {stage_times(r['cold']['stderr'])}")
+        lines.append(f"- {r['n']:,} speeches, add one: {stage_times(r['add_one']['stderr'])}")
     return "\n".join(lines)
 
 

@@ -287,6 +287,25 @@ def test_editing_the_study_file_makes_the_report_redo(tiny_dir, tmp_path, capsys
     assert "up to date" not in capsys.readouterr().err
 
 
+def test_a_rerun_redraws_only_the_figures_whose_data_changed(tiny_dir, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
+    capsys.readouterr()
+    before = {p.name: p.stat().st_mtime_ns for p in out.glob("*.png")}
+    (out / "dating.svg").write_bytes(b"<svg/>")  # a damaged file is drawn again, never trusted
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out), "--terms", "十二五"]) == 0
+    log = capsys.readouterr().err.splitlines()
+    drawn = {p.name for p in out.glob("*.png") if p.stat().st_mtime_ns != before.get(p.name)}
+    assert drawn == {"term_trajectories.png", "dating.png"}
+    unchanged = sorted(name.removesuffix(".png") for name in before if name not in drawn)
+    assert f"figures: 2 drawn, {len(unchanged)} unchanged" in "\n".join(log)
+    assert (out / "dating.svg").read_bytes() != b"<svg/>"
+    fresh = tmp_path / "fresh"  # and the folder holds exactly what a cold run writes
+    assert main(["report", "--data", str(tiny_dir), "--out", str(fresh), "--terms", "十二五"]) == 0
+    assert {p.name: p.read_bytes() for p in out.iterdir() if not p.name.startswith(".")} == {
+        p.name: p.read_bytes() for p in fresh.iterdir() if not p.name.startswith(".")}
+
+
 def test_lexicon_suggest_prints_one_line_per_row_even_when_an_example_spans_paragraphs(tmp_path, capsys):
     texts = {"a.txt": "县工会工作会议\n\n全县要建设“职工书屋”和“暖心驿站”。\n", "b.txt": TINY_TEXTS["b.txt"]}
     folder = write_corpus(tmp_path / "d", texts, TINY_METADATA)

@@ -7,7 +7,7 @@ import ast
 from .conftest import REPO
 
 ORDER = [
-    "errors", "config", "files", "manifest", "memory", "periods", "study", "arrays", "tokencache",
+    "errors", "config", "files", "manifest", "memory", "periods", "study", "arrays", "tokencache", "speechcache",
     "extract", "load", "clean", "lexicon", "segment", "features", "keyness", "kwic", "topics", "dating", "markers",
     "plots", "explore", "manage", "report", "cli", "__init__", "__main__",
 ]

@@ -516,13 +516,16 @@ def test_state_written_and_read_back(first, tmp_path):
     assert back.vocabulary.tolist() == first.model.vocabulary.tolist()
     pd.testing.assert_frame_equal(back.coherence, first.coherence)
     assert back.coherence.attrs == first.coherence.attrs == {"n_units": 18}
+    pd.testing.assert_frame_equal(back.stability, first.stability)  # a rerun that keeps k reports it
 
 
 def test_same_units_give_the_same_topics(first, speeches, state):
     again = auto_topics(*frames_of(speeches), ks=KS, previous=state)
     assert (again.fresh, again.state) == (False, state)
     assert again.describe() == ("topics: NMF over 18 paragraphs, k=3 kept from the run of 2024-05-01 (18 speeches); "
-                                "same paragraphs, same topics; stability 0.90 (stable)")
+                                "same paragraphs, same topics; stability 0.90 (stable, as measured in the run of "
+                                "2024-05-01)")
+    pd.testing.assert_frame_equal(again.stability, first.stability)  # kept from the state, not refitted
     pd.testing.assert_frame_equal(again.model.topic_words, first.model.topic_words)
     pd.testing.assert_frame_equal(again.prevalence, first.prevalence)
     pd.testing.assert_frame_equal(again.coherence, first.coherence)  # the curve that chose k, redrawn as it was
@@ -536,7 +539,8 @@ def test_adding_one_speech_keeps_k_and_the_order(first, speeches, state):
     kept = auto_topics(*frames_of(grown), ks=KS, previous=state)
     assert (kept.fresh, kept.k, kept.state) == (False, 3, state)
     assert kept.describe() == ("topics: NMF over 19 paragraphs, k=3 kept from the run of 2024-05-01 (18 speeches); "
-                               "refitted from the previous topics; stability 0.90 (stable)")
+                               "refitted from the previous topics; stability 0.90 (stable, as measured in the run "
+                               "of 2024-05-01)")
     assert kept.model.labels == FIRST_LABELS
     top = kept.model.topic_words.groupby("topic")["term"].apply(list)
     assert top[0] == ["质量", "改革", "创新", "产业", "发展", "理论", "学习", "思想", "政治"]

@@ -52,11 +52,14 @@ import re._constants as _constants
 import re._parser as _parser
 from collections.abc import Callable
 from difflib import SequenceMatcher
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import config
+from .speechcache import SpeechCache, entry_key
 
 # CJK unified ideographs (extension A, the basic block, compatibility ideographs, extensions B-H): t2s maps
 # some rare characters to extension B and later, and they must stay Han characters.
@@ -560,14 +563,39 @@ def _clean_with_script(text: str) -> tuple[str, str]:
     return text, script
 
 
-def clean_docs(docs: pd.DataFrame) -> pd.DataFrame:
-    """Add ``text_clean``, ``n_han`` and ``script`` to a docs frame (``text`` is kept as is)."""
-    cleaned, scripts = [], []
-    for text in docs["text"]:
-        text_clean, script = _clean_with_script(text)
+def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None) -> pd.DataFrame:
+    """Add ``text_clean``, ``n_han`` and ``script`` to a docs frame (``text`` is kept as is).
+
+    With a ``cache`` (:class:`corpus.speechcache.SpeechCache`), each speech is
+    cleaned once: its result is stored under a hash of its text and of the
+    cleaning rules (this module's source and OpenCC's version), and later
+    runs read it back.
+    """
+    texts = docs["text"].tolist()
+    rules = _cleaning_rules()
+    keys = [entry_key(text, rules) for text in texts] if cache is not None else []
+    stored = cache.get(keys) if cache is not None else {}
+    cleaned, scripts, new = [], [], {}
+    for i, text in enumerate(texts):
+        if keys and keys[i] in stored:
+            row = stored[keys[i]]
+            text_clean, script = row["text_clean"][0].as_py(), row["script"][0].as_py()
+        else:
+            text_clean, script = _clean_with_script(text)
+            if keys:
+                new[keys[i]] = pa.table({"text_clean": [text_clean], "script": [script]})
         cleaned.append(text_clean)
         scripts.append(script)
-    return docs.assign(text_clean=cleaned, n_han=[count_han(t) for t in cleaned], script=scripts)
+    if cache is not None:
+        cache.put(new)
+    frame = docs.assign(text_clean=cleaned, n_han=[count_han(t) for t in cleaned], script=scripts)
+    frame.attrs["clean_cached"] = len(stored)  # how many speeches were read back rather than cleaned
+    return frame
+
+
+def _cleaning_rules() -> str:
+    """What a cleaned text depends on besides the text: this module's source and the OpenCC version."""
+    return entry_key(Path(__file__).read_bytes(), config.package_version("opencc") or "")
 
 
 def _kind(paragraph: str, *, before_body: bool) -> str:

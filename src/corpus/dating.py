@@ -45,11 +45,13 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from . import config
 from .clean import clean_text, script_neutral_pattern, term_pattern
 from .errors import CorpusError
 from .files import data_resource
+from .speechcache import SpeechCache, entry_key
 
 MARKER_KINDS = ("plan", "congress", "theory", "campaign", "event", "slogan")
 # Kinds announced the year before they start (the next plan, congress, campaign, anniversary).
@@ -261,12 +263,35 @@ def _table(markers: pd.DataFrame) -> list[tuple]:
     return list(zip(*(markers[c].tolist() if c in markers else [None] * len(markers) for c in columns), strict=True))
 
 
+# Characters around each occurrence of a trigger in which its marker's pattern is run: more than any marker
+# and its lookarounds span (the longest is under 40).
+WINDOW = 80
+
+
+def _windows(text: str, triggers: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Disjoint stretches of ``text`` around every occurrence of the triggers (merged where they overlap)."""
+    spans = []
+    for trigger in triggers:
+        start = text.find(trigger)
+        while start != -1:
+            spans.append((max(0, start - WINDOW), start + len(trigger) + WINDOW))
+            start = text.find(trigger, start + 1)
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
 def _find(text: str, table: list[tuple]) -> list[Found]:
     found = []
     for marker, kind, first, last, generic, regex, triggers in table:
-        if triggers and not any(t in text for t in triggers):
-            continue
-        count = len(regex.findall(text))
+        if triggers:  # every match holds a trigger: run the pattern only around them (a speech is long)
+            count = sum(len(regex.findall(text, start, end)) for start, end in _windows(text, triggers))
+        else:
+            count = len(regex.findall(text))
         if count:
             found.append(Found(marker, kind, int(first), int(last), count, bool(generic)))
     return sorted(found, key=lambda f: (-f.count, -f.first))
@@ -341,15 +366,14 @@ def shortest_range(probabilities: np.ndarray, level: float) -> tuple[int, int]:
     (1, 3)
     """
     cumulative = np.concatenate([[0.0], np.cumsum(probabilities)])
-    best = None
-    for i in range(len(probabilities)):
-        j = int(np.searchsorted(cumulative, cumulative[i] + level - 1e-9, side="left"))
-        if j > len(probabilities):
-            break
-        key = (j - i, -(cumulative[j] - cumulative[i]), i)
-        if best is None or key < best[0]:
-            best = (key, (i, j - 1))
-    return best[1]
+    starts = np.arange(len(probabilities))
+    # For each start, the first end whose run reaches the level (one past the run, as in a slice).
+    ends = np.searchsorted(cumulative, cumulative[:-1] + level - 1e-9, side="left")
+    possible = ends <= len(probabilities)
+    starts, ends = starts[possible], ends[possible]
+    held = cumulative[ends] - cumulative[starts]
+    best = np.lexsort((starts, -held, ends - starts))[0]  # shortest, then holding most, then earliest
+    return int(starts[best]), int(ends[best] - 1)
 
 
 def most_probable(probabilities: np.ndarray) -> int:
@@ -406,7 +430,11 @@ def date_text(
     if not 0 < level < 1:
         raise CorpusError(f"level must be between 0 and 1 (got {level})")
     table = markers if isinstance(markers, list) else _table(read_era_markers() if markers is None else markers)
-    found = _find(clean_text(text) if clean else text, table)
+    return _estimate(_find(clean_text(text) if clean else text, table), level=level, year_max=year_max, model=model)
+
+
+def _estimate(found: list[Found], *, level: float, year_max: int | None, model: DatingModel) -> DateEstimate:
+    """The estimate from the markers found in a text (see :func:`date_text`)."""
     if not found:
         return DateEstimate(None, None, None, level)
     years = np.arange(config.YEAR_MIN, max([year_max or config.year_max()] + [f.first for f in found]) + 1)
@@ -415,11 +443,11 @@ def date_text(
     i, j = shortest_range(probabilities, level)
     low, high, best = int(years[i]), int(years[j]), int(years[most_probable(probabilities)])
     evidence = []
+    # Each marker left out in turn (one row each); the others, fewer, count a little more each (``dependence``).
+    without_each = (loglik.sum(axis=0) - loglik) * (len(found) / max(len(found) - 1, 1)) ** model.dependence
     for k, row in enumerate(found):
-        # Without this marker the others are fewer, so they count for a little more each (``dependence``).
-        rest = np.delete(loglik, k, axis=0) * (len(found) / max(len(found) - 1, 1)) ** model.dependence
-        if len(rest):
-            others = posterior(rest)
+        if len(found) > 1:
+            others = posterior(without_each[k])
             pull = best - int(years[most_probable(others)])
             a, b = shortest_range(others, level)
             without = (int(years[a]), int(years[b]))
@@ -433,8 +461,14 @@ def date_text(
 
 
 def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level: float = DEFAULT_LEVEL,
-              model: DatingModel = MODEL) -> pd.DataFrame:
+              model: DatingModel = MODEL, cache: SpeechCache | None = None) -> pd.DataFrame:
     """Date every speech of a cleaned docs frame.
+
+    With a ``cache`` (:class:`corpus.speechcache.SpeechCache`), the markers
+    found in each speech are stored under a hash of its cleaned text and of
+    the markers' names and patterns (and this module's source), so a rerun
+    searches only new or changed speeches; windows, kinds and the model are
+    applied afresh each time.
 
     Returns
     -------
@@ -446,8 +480,9 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level:
     """
     table = _table(read_era_markers() if markers is None else markers)
     rows = []
-    for doc in docs.itertuples(index=False):
-        estimate = date_text(doc.text_clean, markers=table, clean=False, level=level, model=model)
+    for doc, found in zip(docs.itertuples(index=False), _find_all(docs["text_clean"].tolist(), table, cache=cache),
+                          strict=True):
+        estimate = _estimate(found, level=level, year_max=None, model=model)
         year = int(doc.year)
         odds = round(estimate.log10_odds(year), 3)
         inside = estimate.low is None or year in estimate
@@ -458,6 +493,29 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level:
                                         "log10_odds", "strong", "n_markers", "evidence"])
     # Nullable integers: a speech without markers has no range, and the others' years stay whole (not 1985.0).
     return frame.astype({"low": "Int64", "high": "Int64", "best": "Int64"})
+
+
+def _find_all(texts: list[str], table: list[tuple], *, cache: SpeechCache | None) -> list[list[Found]]:
+    """:func:`_find` for each text, read from ``cache`` where it holds the result and stored there otherwise."""
+    if cache is None:
+        return [_find(text, table) for text in texts]
+    rules = entry_key(repr([(row[0], row[5].pattern) for row in table]), Path(__file__).read_bytes())
+    keys = [entry_key(text, rules) for text in texts]
+    stored, new, results = cache.get(keys), {}, []
+    by_name = {row[0]: row for row in table}
+    for text, key in zip(texts, keys, strict=True):
+        if key in stored:
+            names, counts = stored[key]["marker"].to_pylist(), stored[key]["count"].to_pylist()
+            found = [Found(name, by_name[name][1], int(by_name[name][2]), int(by_name[name][3]), count,
+                           bool(by_name[name][4])) for name, count in zip(names, counts, strict=True)]
+            results.append(sorted(found, key=lambda f: (-f.count, -f.first)))
+        else:
+            found = _find(text, table)
+            new[key] = pa.table({"marker": pa.array([f.marker for f in found], pa.string()),
+                                 "count": pa.array([f.count for f in found], pa.int64())})
+            results.append(found)
+    cache.put(new)
+    return results
 
 
 def check_years(dated: pd.DataFrame, *, shown: int = 3, model: DatingModel = MODEL) -> list[str]:

@@ -39,15 +39,15 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """``frame`` as the bytes :func:`write_csv_atomic` writes (UTF-8 with BOM, LF ends, no index, 10 digits)."""
+    return frame.to_csv(index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT).encode(CSV_ENCODING)
+
+
 def write_csv_atomic(frame: pd.DataFrame, path: Path) -> Path:
     """Write ``frame`` as CSV (UTF-8 with BOM, LF ends, no index, floats to 10 digits) atomically; return ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = temp_path(path)
-    try:
-        frame.to_csv(tmp, index=False, lineterminator="\n", float_format=CSV_FLOAT_FORMAT, encoding=CSV_ENCODING)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_bytes_atomic(path, csv_bytes(frame))
     return path
 
 

@@ -37,6 +37,24 @@ def fingerprint(parts: Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
+def last_run(out_dir: str | Path) -> dict:
+    """The last run's manifest: ``inputs``, ``files`` (name: sha256) and ``figures`` (name: key); empty if none."""
+    try:
+        manifest = json.loads((Path(out_dir) / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def unchanged(out_dir: str | Path, paths: Iterable[Path], recorded: dict) -> bool:
+    """Is every one of ``paths`` still what the last run wrote (same sha256 as ``recorded[name]``)?"""
+    try:
+        return all(path.is_file() and recorded.get(path.name) == hashlib.sha256(path.read_bytes()).hexdigest()
+                   for path in paths)
+    except OSError:
+        return False
+
+
 def up_to_date(out_dir: str | Path, inputs: str) -> list[Path] | None:
     """The files of the last run, if it had the same ``inputs`` and every file is still as it wrote it."""
     out_dir = Path(out_dir)
@@ -53,9 +71,11 @@ def up_to_date(out_dir: str | Path, inputs: str) -> list[Path] | None:
     return files
 
 
-def write_manifest(out_dir: str | Path, inputs: str, written: Iterable[Path]) -> Path:
-    """Record ``inputs`` and a checksum of each written file; return the manifest's path."""
+def write_manifest(out_dir: str | Path, inputs: str, written: Iterable[Path], *,
+                   figures: dict[str, str] | None = None) -> Path:
+    """Record ``inputs``, a checksum of each written file and each figure's key; return the manifest's path."""
     path = Path(out_dir) / MANIFEST
     files = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in written}
-    write_bytes_atomic(path, json.dumps({"inputs": inputs, "files": files}, indent=1).encode())
+    manifest = {"inputs": inputs, "files": files, "figures": dict(sorted((figures or {}).items()))}
+    write_bytes_atomic(path, json.dumps(manifest, indent=1).encode())
     return path

@@ -34,11 +34,13 @@ import pandas as pd
 from matplotlib import font_manager
 from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
 from . import config
 from .errors import CorpusError
-from .files import temp_path, write_csv_atomic
+from .files import csv_bytes, temp_path, write_csv_atomic
+from .manifest import fingerprint, unchanged
 
 CJK_FAMILY = "Noto Sans CJK SC"
 # Searched when the font package is missing (e.g. a conda install without pip).
@@ -901,8 +903,16 @@ def figure_files(name: str, *, out_dir: str | Path, data: bool = True) -> list[P
     return [out_dir / f"{name}.{fmt}" for fmt in config.FIGURE_FORMATS] + ([out_dir / f"{name}.csv"] if data else [])
 
 
+def figure_key(display: FigureDisplay, *, code: str = "") -> str:
+    """What a figure's files depend on, as one hash: its data's CSV bytes, every text it shows, its size, and
+    ``code`` (the package's and libraries' fingerprint, :func:`corpus.manifest.code_and_libraries`)."""
+    texts = [text.get_text() for text in display.figure_.findobj(Text)]
+    return fingerprint([csv_bytes(display.data), repr(texts).encode(),
+                        repr(tuple(display.figure_.get_size_inches())).encode(), code.encode()])
+
+
 class FigureSaver:
-    """Save figures in a worker process while the caller goes on computing.
+    """Save figures in a worker process while the caller goes on computing, and skip those that did not change.
 
     Drawing a figure in three formats takes 0.5-3 s, and the report makes
     nine: one worker process draws them on the second core while the next
@@ -911,12 +921,22 @@ class FigureSaver:
     byte-identical to those drawn in-process. ``background=False`` saves at
     once instead.
 
+    A figure whose key (:func:`figure_key`) is the one ``previous`` gives for
+    its name, and whose files are still those ``recorded`` (name: sha256, the
+    last run's manifest), is not drawn again: its files are already right.
+    :attr:`keys` holds every figure's key for the next run's manifest;
+    :attr:`reused` names the figures skipped.
+
     Use as a context manager; :meth:`save` returns the paths it will write,
     :meth:`wait` returns when every file is written (and raises any error).
     """
 
-    def __init__(self, *, background: bool = True):
+    def __init__(self, *, background: bool = True, previous: dict[str, str] | None = None,
+                 recorded: dict[str, str] | None = None, code: str = ""):
         self._pool, self._pending = None, []
+        self._previous, self._recorded, self._code = previous or {}, recorded or {}, code
+        self.keys: dict[str, str] = {}
+        self.reused: list[str] = []
         if background:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -931,11 +951,16 @@ class FigureSaver:
     def save(self, display: FigureDisplay, name: str | None = None, *, out_dir: str | Path) -> list[Path]:
         """Write a display like :func:`save_figure` (now, or in the worker); close its figure; return its paths."""
         out_dir, name = Path(out_dir), name or display.name
+        key = self.keys[name] = figure_key(display, code=self._code)
         plt.close(display.figure_)  # first: pyplot forgets it, and the worker gets a figure nothing else touches
+        files = figure_files(name, out_dir=out_dir)
+        if self._previous.get(name) == key and unchanged(out_dir, files, self._recorded):
+            self.reused.append(name)
+            return files
         if self._pool is None:
             return save_figure(display, name, out_dir=out_dir)
         self._pending.append(self._pool.submit(_write_figure, display.figure_, name, out_dir, display.data))
-        return figure_files(name, out_dir=out_dir)
+        return files
 
     def wait(self) -> None:
         """Block until every figure is written; re-raise the first error of the worker."""

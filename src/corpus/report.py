@@ -33,7 +33,7 @@ from .files import write_csv_atomic
 from .keyness import keyness, keyness_by_era, notable_keyness, word_shift
 from .lexicon import lexicon_file, read_lexicon, read_stopwords, stopwords_file
 from .load import load_docs
-from .manifest import code_and_libraries, fingerprint, up_to_date, write_manifest
+from .manifest import code_and_libraries, fingerprint, last_run, up_to_date, write_manifest
 from .memory import Stages
 from .periods import ordered_eras
 from .plots import (
@@ -50,6 +50,7 @@ from .plots import (
     plot_word_shift,
 )
 from .segment import make_segmenter, segment_docs
+from .speechcache import SpeechCache
 from .study import Study, comparison_pairs, read_study
 from .topics import auto_topics, read_topic_state, write_topic_state
 
@@ -94,7 +95,8 @@ def build_report(
         ``corpus.toml`` (:func:`corpus.study.read_study`), with command-line
         overrides applied by the caller.
     cache_dir : path or bool
-        Segmentation cache: True for the default folder, a folder, or False for none.
+        Cache of per-speech results (cleaned text, era markers found, tokens): True for the default folder
+        (:func:`corpus.config.cache_dir`), a folder, or False for none.
     log : callable
         Receives progress lines such as ``segmented 1, cached 5``.
     force : bool
@@ -132,21 +134,33 @@ def build_report(
     log(f"eras: {scheme} ({reason})")
     pairs = comparison_pairs(study, ordered_eras(docs))  # a bad comparison fails now, not after segmenting
     written: list[Path] = []
-    with FigureSaver(background=figure_worker) as saver:
+    last = {} if force else last_run(out_dir)
+    code = fingerprint(code_and_libraries())
+    with FigureSaver(background=figure_worker, previous=last.get("figures"), recorded=last.get("files"),
+                     code=code) as saver:
         def save(display, name: str | None = None) -> None:
             written.extend(saver.save(display, name, out_dir=out_dir))
 
         def table(frame, name: str) -> None:
             written.append(write_csv_atomic(frame, out_dir / f"{name}.csv"))
 
+        cached = None if cache_dir is False else config.cache_dir() if cache_dir is True else Path(cache_dir)
         with stages("clean"):
             # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
-            docs = clean_docs(docs).drop(columns="text")
+            clean_cache = SpeechCache(cached, "clean") if cached else None
+            docs = clean_docs(docs, cache=clean_cache).drop(columns="text")
             paragraphs = split_paragraphs(docs).drop(columns="text")
         with stages("overview"):
             save(plot_overview(overview_table(docs, lang=lang), lang=lang))
         with stages("dating"):
-            save(plot_dating(date_docs(docs, markers=read_era_markers(era_markers_file(data_dir))), lang=lang))
+            marker_cache = SpeechCache(cached, "markers") if cached else None
+            save(plot_dating(date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)), cache=marker_cache),
+                             lang=lang))
+        for cache in (clean_cache, marker_cache):
+            if cache is not None and cache.damaged:
+                log(f"cache: {cache.damaged} damaged {cache.folder.name} entries recomputed")
+            if cache is not None and cache.unwritable:
+                log(f"cache: cannot store results ({cache.unwritable}); they will be recomputed next time")
         with stages("segment"):
             lexicon = read_lexicon(lexicon_file(data_dir))
             segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
@@ -210,5 +224,8 @@ def build_report(
                 table(topics.stability, "topic_stability")
         with stages("figures"):  # what the worker has still to draw
             saver.wait()
-    write_manifest(out_dir, inputs, written)
+        if saver.reused:
+            log(f"figures: {len(saver.keys) - len(saver.reused)} drawn, {len(saver.reused)} unchanged "
+                f"({', '.join(saver.reused)})")
+    write_manifest(out_dir, inputs, written, figures=saver.keys)
     return written

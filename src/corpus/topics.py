@@ -52,7 +52,7 @@ import io
 import json
 import zipfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -783,6 +783,9 @@ class TopicState:
         The estimator's topic-word matrix (NMF's H, unnormalised), in topic order.
     coherence : pandas.DataFrame or None
         :func:`choose_k`'s curve when k was chosen by coherence.
+    stability : pandas.DataFrame or None
+        :func:`topic_stability` of that fit (``seed, similarity``): a run that keeps k reports it rather than
+        refitting five subsamples, since a corpus that grew by less than the regrow share has the same k.
     date : str
         ISO date of the run that made it; empty until written.
     """
@@ -796,6 +799,7 @@ class TopicState:
     vocabulary: np.ndarray
     components: np.ndarray
     coherence: pd.DataFrame | None = None
+    stability: pd.DataFrame | None = None
     date: str = ""
 
 
@@ -869,6 +873,22 @@ def _curve_from_json(data) -> pd.DataFrame | None:
     return curve
 
 
+def _stability_json(table: pd.DataFrame | None) -> dict | None:
+    if table is None:
+        return None
+    return {"seed": [int(s) for s in table["seed"]], "similarity": [float(v) for v in table["similarity"]]}
+
+
+def _stability_from_json(data) -> pd.DataFrame | None:
+    if data is None:
+        return None
+    table = pd.DataFrame({"seed": np.asarray(data["seed"], dtype=np.int64),
+                          "similarity": np.asarray(data["similarity"], dtype=float)})
+    if table.empty or not table["similarity"].between(0, 1).all():
+        raise ValueError("its stability table is empty or out of [0, 1]")
+    return table
+
+
 def write_topic_state(state: TopicState, folder: str | Path, *, today: str | None = None) -> list[Path]:
     """Write ``state`` into ``folder``: ``.topics.npz`` (arrays, no pickle), then ``.topics.json``.
 
@@ -900,7 +920,8 @@ def write_topic_state(state: TopicState, folder: str | Path, *, today: str | Non
         "format": STATE_FORMAT, "version": STATE_VERSION, "k": int(state.k), "model": state.model,
         "how": state.how, "date": state.date or today or datetime.date.today().isoformat(),
         "n_docs": len(state.doc_ids), "settings": state.settings, "units_sha256": state.units_sha256,
-        "coherence": _curve_json(state.coherence), "arrays": STATE_ARRAYS,
+        "coherence": _curve_json(state.coherence), "stability": _stability_json(state.stability),
+        "arrays": STATE_ARRAYS,
         "arrays_sha256": hashlib.sha256(arrays).hexdigest(),
     }
     write_bytes_atomic(folder / STATE_ARRAYS, arrays)
@@ -931,7 +952,8 @@ def _state_from(meta, arrays: bytes) -> TopicState:
         raise ValueError("its topic-word matrix has negative, missing or all-zero weights")
     return TopicState(k=k, model=model, how=how, settings=settings, doc_ids=tuple(doc_ids.tolist()),
                       units_sha256=str(meta["units_sha256"]), vocabulary=vocabulary, components=components,
-                      coherence=_curve_from_json(meta["coherence"]), date=meta["date"])
+                      coherence=_curve_from_json(meta["coherence"]),
+                      stability=_stability_from_json(meta.get("stability")), date=meta["date"])
 
 
 def read_topic_state(folder: str | Path) -> TopicState | None:
@@ -1040,7 +1062,9 @@ class TopicResult:
         if self.stability is not None:
             verdict = ("stable" if self.stable else
                        f"UNSTABLE across {STABILITY_SUBSAMPLE:.0%} subsamples: read the topics as exploratory")
-            text += f"; stability {self.stability['similarity'].min():.2f} ({verdict})"
+            measured = self.stability.attrs.get("measured")
+            text += f"; stability {self.stability['similarity'].min():.2f} ({verdict}" + (
+                f", as measured in {measured})" if measured else ")")
         return text
 
 
@@ -1176,11 +1200,17 @@ def auto_topics(
             how = (f"k={fitted.k} by NPMI coherence ({curve['coherence'].max():.3f}), chosen again ({why})"
                    if auto else f"k={fitted.k} (given), fitted afresh ({why})")
     table = stable = None
-    if stability:
+    if stability and not fresh and previous.stability is not None:
+        table = previous.stability.copy()
+        table.attrs["measured"] = f"the run of {previous.date}" if previous.date else "an earlier run"
+        stable = is_stable(table)
+    elif stability:
         seeds = [random_state + i for i in range(STABILITY_SEEDS)]
         table = topic_stability(sample, k=fitted.k, model=model, seeds=seeds, subsample=STABILITY_SUBSAMPLE,
                                 max_iter=max_iter)
         stable = is_stable(table)
+        if fresh:
+            state = replace(state, stability=table)
     eras = ordered_eras(docs) if eras is None else list(eras)
     prevalence = topic_prevalence(fitted, units, by="era", eras=eras)
     changes = topic_changes(prevalence) if len(prevalence) >= 2 else None

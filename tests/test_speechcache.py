@@ -1,0 +1,56 @@
+"""Per-speech results: written once under their key, checksummed, recomputed when damaged."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+
+from corpus.clean import clean_docs
+from corpus.dating import date_docs, read_era_markers
+from corpus.speechcache import SpeechCache, entry_key
+
+DOCS = pd.DataFrame({"id": ["a", "b"], "year": [2011, 2023], "year_basis": ["", ""],
+                     "text": ["今年是“十二五”开局之年。\n\n推动科学发展、促进社会和谐。", "全面贯彻党的二十大精神。"]})
+
+
+def test_an_entry_is_read_back_and_a_damaged_one_is_recomputed(tmp_path):
+    cache = SpeechCache(tmp_path, "demo")
+    cache.put({"k1": pa.table({"x": [1, 2]})})
+    [path] = list((tmp_path / "demo" / "k1").glob("k1.*.arrow"))
+    assert cache.get(["k1", "k2"])["k1"].to_pydict() == {"x": [1, 2]}
+    data = bytearray(path.read_bytes())
+    data[-20:-16] = b"\xff\xff\xff\xff"  # four flipped bytes
+    path.write_bytes(bytes(data))
+    assert cache.get(["k1"]) == {} and cache.damaged == 1 and not path.exists()
+    path.write_bytes(b"not arrow at all")  # a foreign file under a plausible name
+    assert SpeechCache(tmp_path, "demo").get(["k1"]) == {}
+
+
+def test_entry_keys_hash_each_part_apart():
+    assert entry_key("ab", "c") != entry_key("a", "bc")
+    assert entry_key("ab", "c") == entry_key(b"ab", b"c")
+
+
+def test_clean_and_dating_read_back_the_same_results(tmp_path):
+    markers = read_era_markers()
+    cold_clean = clean_docs(DOCS, cache=SpeechCache(tmp_path, "clean"))
+    warm_clean = clean_docs(DOCS, cache=SpeechCache(tmp_path, "clean"))
+    assert (cold_clean.attrs["clean_cached"], warm_clean.attrs["clean_cached"]) == (0, 2)
+    pd.testing.assert_frame_equal(warm_clean, clean_docs(DOCS))
+    uncached = date_docs(cold_clean, markers=markers)
+    cold = date_docs(cold_clean, markers=markers, cache=SpeechCache(tmp_path, "markers"))
+    warm = date_docs(warm_clean, markers=markers, cache=SpeechCache(tmp_path, "markers"))
+    pd.testing.assert_frame_equal(cold, uncached)
+    pd.testing.assert_frame_equal(warm, uncached)
+    assert len(list((tmp_path / "markers").rglob("*.arrow"))) == 2
+
+
+def test_a_changed_marker_table_misses_the_cache(tmp_path):
+    docs = clean_docs(DOCS)
+    table = tmp_path / "m.csv"
+    table.write_text("marker,pattern,first,last,kind,note\n十二五,,2011,2015,plan,\n", encoding="utf-8")
+    cache = SpeechCache(tmp_path / "c", "markers")
+    assert date_docs(docs, markers=read_era_markers(table), cache=cache)["n_markers"].tolist() == [1, 0]
+    table.write_text("marker,pattern,first,last,kind,note\n十二五,,2011,2015,plan,\n二十大,,2022,2026,congress,\n",
+                     encoding="utf-8")
+    assert date_docs(docs, markers=read_era_markers(table), cache=cache)["n_markers"].tolist() == [1, 1]
