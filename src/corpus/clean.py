@@ -575,20 +575,22 @@ def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None) -> pd.Da
     rules = _cleaning_rules()
     keys = [entry_key(text, rules) for text in texts] if cache is not None else []
     stored = cache.get(keys) if cache is not None else {}
-    cleaned, scripts, new = [], [], {}
+    cleaned, scripts, n_han, new = [], [], [], {}
     for i, text in enumerate(texts):
         if keys and keys[i] in stored:
-            row = stored[keys[i]]
-            text_clean, script = row["text_clean"][0].as_py(), row["script"][0].as_py()
+            row = stored[keys[i]].to_pylist()[0]
+            text_clean, script, count = row["text_clean"], row["script"], row["n_han"]
         else:
             text_clean, script = _clean_with_script(text)
+            count = count_han(text_clean)
             if keys:
-                new[keys[i]] = pa.table({"text_clean": [text_clean], "script": [script]})
+                new[keys[i]] = pa.table({"text_clean": [text_clean], "script": [script], "n_han": [count]})
         cleaned.append(text_clean)
         scripts.append(script)
+        n_han.append(count)
     if cache is not None:
         cache.put(new)
-    frame = docs.assign(text_clean=cleaned, n_han=[count_han(t) for t in cleaned], script=scripts)
+    frame = docs.assign(text_clean=cleaned, n_han=n_han, script=scripts)
     frame.attrs["clean_cached"] = len(stored)  # how many speeches were read back rather than cleaned
     return frame
 

@@ -360,26 +360,46 @@ def posterior(loglik: np.ndarray) -> np.ndarray:
 def shortest_range(probabilities: np.ndarray, level: float) -> tuple[int, int]:
     """Indices ``(i, j)`` of the shortest run ``i..j`` holding at least ``level`` of the probability.
 
-    Ties go to the run holding more, then to the earlier one.
+    Ties go to the run holding more (compared to 12 digits, so that float noise never decides, on any CPU),
+    then to the earlier one.
 
     >>> shortest_range(np.array([0.1, 0.2, 0.5, 0.2]), 0.8)
     (1, 3)
     """
-    cumulative = np.concatenate([[0.0], np.cumsum(probabilities)])
-    starts = np.arange(len(probabilities))
-    # For each start, the first end whose run reaches the level (one past the run, as in a slice).
-    ends = np.searchsorted(cumulative, cumulative[:-1] + level - 1e-9, side="left")
-    possible = ends <= len(probabilities)
-    starts, ends = starts[possible], ends[possible]
-    held = cumulative[ends] - cumulative[starts]
-    best = np.lexsort((starts, -held, ends - starts))[0]  # shortest, then holding most, then earliest
-    return int(starts[best]), int(ends[best] - 1)
+    starts, ends = shortest_ranges(np.asarray(probabilities)[None, :], level)
+    return int(starts[0]), int(ends[0])
+
+
+def shortest_ranges(probabilities: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`shortest_range` of every row of a (rows × years) array, at once: first and last indices."""
+    rows, n = probabilities.shape
+    cumulative = np.concatenate([np.zeros((rows, 1)), np.cumsum(probabilities, axis=1)], axis=1)
+    # reach[r, s, e]: the run from s up to (not including) e holds the level
+    reach = cumulative[:, None, :] >= cumulative[:, :-1, None] + level - 1e-9
+    possible = reach.any(axis=2)
+    ends = reach.argmax(axis=2)  # the first end that reaches it
+    starts = np.broadcast_to(np.arange(n), (rows, n))
+    held = np.take_along_axis(cumulative, ends, axis=1) - cumulative[:, :-1]
+    # One integer per run: shortest first, then holding most (to 12 digits), then earliest.
+    held_units = np.round(held * 1e12).astype(np.int64)
+    key = ((ends - starts).astype(np.int64) * 10**13 - held_units) * 1000 + starts
+    key[~possible] = np.iinfo(np.int64).max
+    best = key.argmin(axis=1)
+    first = best
+    last = np.take_along_axis(ends, best[:, None], axis=1)[:, 0] - 1
+    return first, last
 
 
 def most_probable(probabilities: np.ndarray) -> int:
     """Index of the most probable year (the middle of a plateau of equal ones, the earlier of two)."""
-    top = np.flatnonzero(probabilities >= probabilities.max() - 1e-12)
-    return int(top[(len(top) - 1) // 2])
+    return int(most_probable_rows(np.asarray(probabilities)[None, :])[0])
+
+
+def most_probable_rows(probabilities: np.ndarray) -> np.ndarray:
+    """:func:`most_probable` of every row of a (rows × years) array."""
+    top = probabilities >= probabilities.max(axis=1, keepdims=True) - 1e-12
+    middle = (top.sum(axis=1) - 1) // 2 + 1  # the middle top year's rank among the top years, from 1
+    return (np.cumsum(top, axis=1) >= middle[:, None]).argmax(axis=1)
 
 
 def _effect(pull: int, low: int, high: int, without: tuple[int, int] | None) -> str:
@@ -445,12 +465,14 @@ def _estimate(found: list[Found], *, level: float, year_max: int | None, model: 
     evidence = []
     # Each marker left out in turn (one row each); the others, fewer, count a little more each (``dependence``).
     without_each = (loglik.sum(axis=0) - loglik) * (len(found) / max(len(found) - 1, 1)) ** model.dependence
+    weights = np.exp(without_each - without_each.max(axis=1, keepdims=True))
+    others = np.round(weights / weights.sum(axis=1, keepdims=True), 12)  # as posterior(), row by row
+    best_without = most_probable_rows(others)
+    firsts, lasts = shortest_ranges(others, level)
     for k, row in enumerate(found):
         if len(found) > 1:
-            others = posterior(without_each[k])
-            pull = best - int(years[most_probable(others)])
-            a, b = shortest_range(others, level)
-            without = (int(years[a]), int(years[b]))
+            pull = best - int(years[best_without[k]])
+            without = (int(years[firsts[k]]), int(years[lasts[k]]))
         else:
             pull, without = 0, None
         evidence.append({"marker": row.marker, "kind": row.kind, "count": int(row.count), "first": int(row.first),

@@ -20,6 +20,7 @@ No pickle: an entry is a plain Arrow table.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -58,10 +59,17 @@ class SpeechCache:
         self.folder = Path(cache_dir) / kind
         self.damaged = 0
         self.unwritable: str | None = None
+        self._listed: dict[str, list[str]] = {}
 
     def _files(self, key: str) -> list[Path]:
-        folder = self.folder / key[:2]
-        return sorted(folder.glob(f"{key}.*.arrow")) if folder.is_dir() else []
+        prefix = key[:2]
+        if prefix not in self._listed:  # one listing per subfolder, not one glob per key
+            try:
+                self._listed[prefix] = sorted(os.listdir(self.folder / prefix))
+            except OSError:
+                self._listed[prefix] = []
+        return [self.folder / prefix / name for name in self._listed[prefix]
+                if name.startswith(key) and name.endswith(".arrow")]
 
     def get(self, keys: Iterable[str]) -> dict[str, pa.Table]:
         """The entries found for ``keys`` (each checked against its checksum; a bad one is deleted)."""
