@@ -91,3 +91,15 @@ def test_term_explorer_shows_the_figure_and_lines_or_the_error():
     assert [row.split()[:4] for row in rows] == [["0", "十二五", "a", "2011"], ["1", "十二五", "a", "2011"]]
     assert [row.split()[5] for row in rows] == ["十二五", "十二五"]  # the match column; 十四五 never occurs
     assert "error" not in table
+
+
+def test_corpus_kwic_imports_neither_scikit_learn_nor_matplotlib():
+    """Fixed costs (issue 16): a KWIC query should not pay for the analysis libraries (0.5 s, not 1.5 s)."""
+    import subprocess
+    import sys
+
+    code = ("import contextlib, io, sys\nfrom corpus.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n    main(['kwic', '工会'])\n"
+            "print(sorted(m for m in ('sklearn', 'matplotlib', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -388,3 +388,68 @@ def test_a_lock_file_that_cannot_be_opened_is_one_line(tmp_path, capsys):
     source.write_text(SPEECH, encoding="utf-8")
     assert main(["add", str(source), "--year", "2021", "--data", str(folder)]) == 1
     assert "cannot open the lock file (Is a directory)" in _one_line_error(capsys)
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_the_figure_worker_dies_with_a_killed_report(tmp_path):
+    """`kill -9` of `corpus report` must not leave its figure worker (~200 MB) drawing for minutes."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    folder = _folder(tmp_path)
+    report = subprocess.Popen([sys.executable, "-m", "corpus", "report", "--data", str(folder), "--out",
+                               str(tmp_path / "out")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        workers = []
+        while time.monotonic() < deadline and report.poll() is None:
+            workers = [pid for pid in _children(report.pid)
+                       if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")]
+            if workers:
+                break
+            time.sleep(0.05)
+        assert workers, "the report ended before its figure worker was seen"
+        report.send_signal(signal.SIGKILL)
+        report.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+            time.sleep(0.1)
+        assert not any(_alive(pid) for pid in workers)
+    finally:
+        report.kill()
+
+
+def test_reading_a_device_or_an_oversized_file_stops_at_the_limit(tmp_path, capsys):
+    """`corpus segment --file /dev/zero` ate 21 GB; now reading stops after MAX_TEXT_BYTES, with one line."""
+    from corpus.extract import read_text_file
+
+    assert main(["segment", "--file", "/dev/zero"]) == 1
+    assert capsys.readouterr().err == ("error: /dev/zero: more than 10 MB; a transcript is plain text of at most "
+                                       "that size (split a longer file into speeches)\n")
+    big = tmp_path / "big.txt"
+    big.write_text("工会" * 600, encoding="utf-8")  # 3,600 bytes
+    with pytest.raises(CorpusError, match="more than 0.00341797 MB"):
+        read_text_file(big, max_bytes=3584)
+    assert read_text_file(big, max_bytes=3600).text == "工会" * 600

@@ -108,3 +108,6 @@ MAX_FIGURE_ROWS = 40
 FIGURE_WIDTH_IN = 6.3
 FIGURE_DPI = 300
 FIGURE_FORMATS = ("png", "svg", "pdf")
+# The most a text file may hold (a long speech is ~50 KB; 10 MB is a book): reading stops there, so a device or
+# a runaway file (`--file /dev/zero`) gives an error, not unbounded memory.
+MAX_TEXT_BYTES = 10 * 1024 * 1024

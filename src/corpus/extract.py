@@ -137,7 +137,8 @@ class TextFile(NamedTuple):
     raw: bytes
 
 
-def read_text_file(path: str | Path, *, name: str | None = None) -> TextFile:
+def read_text_file(path: str | Path, *, name: str | None = None,
+                   max_bytes: int = config.MAX_TEXT_BYTES) -> TextFile:
     """Read a file and decode it strictly (see :func:`decode_bytes`).
 
     Parameters
@@ -146,17 +147,23 @@ def read_text_file(path: str | Path, *, name: str | None = None) -> TextFile:
         The file.
     name : str, optional
         How error messages name it (default: the path).
+    max_bytes : int
+        Reading stops after this many bytes (a device such as ``/dev/zero`` never ends).
 
     Raises
     ------
     CorpusError
-        When the file cannot be read, or is empty, binary or in another encoding.
+        When the file cannot be read, is larger than ``max_bytes``, or is empty, binary or in another encoding.
     """
     name = str(path) if name is None else name
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            raw = stream.read(max_bytes + 1)
     except OSError as err:
         raise CorpusError(f"{name}: cannot read ({err.strerror or err})") from None
+    if len(raw) > max_bytes:
+        raise CorpusError(f"{name}: more than {max_bytes / 2**20:g} MB; a transcript is plain text of at most that "
+                          "size (split a longer file into speeches)")
     return TextFile(*decode_bytes(raw, name=name), raw)
 
 

@@ -23,20 +23,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import sparse
-from sklearn.feature_extraction.text import TfidfTransformer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from . import config
 from .arrays import encode_strings
 from .clean import paragraph_counts, term_pattern
 from .errors import CorpusError
 from .periods import era_span, ordered_eras
+
+# scipy and scikit-learn are imported where TF-IDF and similarity need them: `corpus kwic` and `corpus terms`
+# import this module, and those two libraries would double their start-up time (0.7 s of 1.5 s).
+if TYPE_CHECKING:
+    from scipy import sparse
 
 # Variants that should be counted together. Keys are display names.
 FAMILIES: dict[str, str] = {
@@ -327,6 +330,8 @@ def _grouped_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.
 
 def _matrix(keys: pd.Series, terms: pd.Series, counts: pd.Series, rows: list[str]):
     """A sparse rows × vocabulary count matrix from (row key, term, count) triples, and the vocabulary."""
+    from scipy import sparse
+
     term_index, vocabulary = pd.factorize(terms, sort=True)  # not np.unique: it would copy to fixed-width text
     vocabulary = np.asarray(vocabulary, dtype=object)
     row_index = keys.map({key: i for i, key in enumerate(rows)}).to_numpy()
@@ -346,6 +351,8 @@ def era_tfidf(tokens: pd.DataFrame, docs: pd.DataFrame, *, top_n: int = 15) -> p
     pandas.DataFrame
         ``era, term, tfidf, count, rank``; the ``top_n`` terms of each era.
     """
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     counts = count_terms(tokens, docs)
     eras = [era for era in ordered_eras(docs) if era in set(counts["era"])]
     matrix, vocabulary = _matrix(counts["era"], counts["term"], counts["count"], eras)
@@ -364,6 +371,9 @@ def _doc_vectors(tokens: pd.DataFrame) -> tuple[list[str], sparse.csr_matrix]:
     The pairs come sorted by speech, so the sparse matrix is assembled in
     place (no coordinate copy): at 10,000 speeches they are ~10 M.
     """
+    from scipy import sparse
+    from sklearn.feature_extraction.text import TfidfTransformer
+
     ids, vocabulary, doc, term, count = _pair_counts(tokens)
     used = np.bincount(term, minlength=len(vocabulary)) > 0  # terms that occur as content
     column = np.cumsum(used, dtype=np.int32) - 1
@@ -383,6 +393,9 @@ def doc_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     pandas.DataFrame
         Square, indexed and labelled by ``id`` in year order.
     """
+    from scipy import sparse
+    from sklearn.metrics.pairwise import cosine_similarity
+
     ordered = docs.sort_values(["year", "id"], kind="stable")["id"].tolist()
     ids, weights = _doc_vectors(tokens)
     if ids != ordered:  # year order; a speech without content tokens gets a zero row (the appended one)

@@ -903,6 +903,20 @@ def figure_files(name: str, *, out_dir: str | Path, data: bool = True) -> list[P
     return [out_dir / f"{name}.{fmt}" for fmt in config.FIGURE_FORMATS] + ([out_dir / f"{name}.csv"] if data else [])
 
 
+def _figure_worker(parent: int) -> None:
+    """Set up a figure worker: the CJK font, and a watch that ends it when its parent dies (even by kill -9)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)  # orphaned: nobody will read what it draws
+
+    threading.Thread(target=watch, daemon=True).start()
+    use_cjk_font()
+
+
 def figure_key(display: FigureDisplay, *, code: str = "") -> str:
     """What a figure's files depend on, as one hash: its data's CSV bytes, every text it shows, its size, and
     ``code`` (the package's and libraries' fingerprint, :func:`corpus.manifest.code_and_libraries`)."""
@@ -943,7 +957,7 @@ class FigureSaver:
 
             try:  # spawn, not fork: the parent may hold threads and gigabytes of data
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                                 initializer=use_cjk_font)
+                                                 initializer=_figure_worker, initargs=(os.getpid(),))
                 self._pending.append(self._pool.submit(cjk_font_path))  # start now: its imports overlap our work
             except (OSError, NotImplementedError, ImportError):  # no process support (e.g. no /dev/shm): draw here
                 self._pool, self._pending = None, []
