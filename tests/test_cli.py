@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from corpus import clean_docs, load_docs
 from corpus.cli import main
 
-from .conftest import FIGURES_DIR, TINY_METADATA, TINY_TEXTS, write_corpus
+from .conftest import FIGURES_DIR, REPO, TINY_METADATA, TINY_TEXTS, write_corpus
 
 
 def test_validate_lists_the_five_speeches(capsys):
@@ -101,6 +102,20 @@ def test_cli_topics_are_the_reports_topics(shipped_report, capsys):
     assert (cli["weight"] - report["weight"]).abs().max() < 1e-6
     prevalence = pd.read_csv(io.StringIO(prevalence_csv))
     pd.testing.assert_frame_equal(prevalence, pd.read_csv(shipped_report / "topic_prevalence.csv"), atol=1e-6)
+
+
+def test_cli_topics_keep_the_k_the_report_keeps(tmp_path, capsys):
+    import shutil
+
+    folder = tmp_path / "data"
+    shutil.copytree(REPO / "data", folder, ignore=shutil.ignore_patterns("figures"))
+    assert main(["report", "--data", str(folder)]) == 0  # writes folder/figures, and its topic state
+    capsys.readouterr()
+    assert main(["topics", "--data", str(folder)]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("NMF topics over 63 paragraphs of 5 speeches, k=9")
+    assert first.endswith("; k=9 kept from the run of " + date.today().isoformat()
+                          + " (5 speeches); same paragraphs, same topics")
 
 
 def test_segment_text(capsys):

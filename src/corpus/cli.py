@@ -306,7 +306,7 @@ def cmd_keyness(args: argparse.Namespace) -> int:
 def cmd_topics(args: argparse.Namespace) -> int:
     """Topics over paragraphs: top words, prevalence by era, coherence and stability. Same output every run."""
     from .clean import split_paragraphs
-    from .topics import auto_topics, npmi_coherence
+    from .topics import auto_topics, npmi_coherence, read_topic_state
 
     if args.k not in (None, "auto") and not (args.k.isascii() and args.k.isdigit()):
         raise CorpusError(f"--k must be a whole number or 'auto', not {args.k!r}")
@@ -314,8 +314,12 @@ def cmd_topics(args: argparse.Namespace) -> int:
     k = study.topics_k if args.k is None else "auto" if args.k == "auto" else int(args.k)
     model_name = args.model or study.topics_model
     docs = _cleaned_docs(args)
+    try:  # the report's topics, kept across its reruns (corpus report --retopic chooses them again)
+        previous = read_topic_state(Path(args.data) / "figures")
+    except CorpusError:
+        previous = None
     result = auto_topics(_tokens(args, docs), split_paragraphs(docs), docs, model=model_name, k=k,
-                         stability=not args.csv)
+                         stability=not args.csv, previous=previous)
     model, prevalence = result.model, result.prevalence
     if args.csv:
         result.topic_words.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
@@ -324,7 +328,8 @@ def cmd_topics(args: argparse.Namespace) -> int:
         return 0
     curve = result.coherence
     print(f"{model_name.upper()} topics over {len(result.units):,} paragraphs of {docs['id'].nunique()} speeches, "
-          f"k={result.k}" + (f" (most coherent of {curve['k'].min()}–{curve['k'].max()})" if curve is not None else ""))
+          f"k={result.k}" + (f" (most coherent of {curve['k'].min()}–{curve['k'].max()})" if curve is not None else "")
+          + (f"; {result.how}" if result.how else ""))
     coherence = npmi_coherence(model.topic_words, result.units).set_index("topic")["coherence"]
     for topic in range(result.k):
         words = model.topic_words.loc[model.topic_words["topic"] == topic, "term"].tolist()
