@@ -52,6 +52,13 @@ def cache_dir() -> Path:
     return Path(base) / "corpus"
 
 
+def cache_folder(choice: str | Path | bool) -> Path | None:
+    """The cache folder a ``cache_dir`` option names: True for :func:`cache_dir`, a path, or False for none."""
+    if choice is False:
+        return None
+    return cache_dir() if choice is True else Path(choice)
+
+
 def package_version(package: str) -> str:
     """The installed version of ``package``, or ``"missing"``."""
     try:

@@ -385,18 +385,7 @@ def _empty_proposals() -> pd.DataFrame:
     return frame.astype({"term": str, "note": str, "ratio": float, "g2": float, "g2_mentions": float})
 
 
-def learn_markers(
-    docs: pd.DataFrame,
-    tokens: pd.DataFrame,
-    markers: pd.DataFrame,
-    *,
-    min_docs: int = 3,
-    max_span: int = 6,
-    limit: int | None = 50,
-    min_share: float = 0.8,
-    min_ratio: float = 5.0,
-    keep: Iterable[str] = (),
-) -> pd.DataFrame:
+def learn_markers(docs: pd.DataFrame, tokens: pd.DataFrame, markers: pd.DataFrame, **options) -> pd.DataFrame:
     """The existing markers' observed windows and the proposed new markers, as one era-marker table.
 
     Parameters
@@ -407,8 +396,8 @@ def learn_markers(
         Its tokens frame, from :func:`corpus.segment.segment_docs`.
     markers : pandas.DataFrame
         The era-marker table, from :func:`corpus.dating.read_era_markers`.
-    min_docs, max_span, limit, min_share, min_ratio, keep
-        As for :func:`propose_markers`.
+    **options
+        ``min_docs, max_span, limit, min_share, min_ratio, keep``: as for :func:`propose_markers`.
 
     Returns
     -------
@@ -429,8 +418,7 @@ def learn_markers(
     >>> table = learn_markers(docs, segment_docs(docs), read_era_markers())   # doctest: +SKIP
     >>> write_csv_atomic(table, Path("data/lexicon/era_markers.learned.csv"))  # doctest: +SKIP
     """
-    proposals = propose_markers(docs, tokens, min_docs=min_docs, max_span=max_span, limit=limit,
-                                min_share=min_share, min_ratio=min_ratio, keep=keep, markers=markers)
+    proposals = propose_markers(docs, tokens, markers=markers, **options)
     usage = marker_usage(docs, markers)
     table = markers.set_index("marker")
     generic = table["generic"].map(_yes) if "generic" in table else pd.Series("", index=table.index)

@@ -55,8 +55,9 @@ from .study import Study, comparison_pairs, read_study
 from .topics import auto_topics, read_topic_state, write_topic_state
 
 
-def report_inputs(docs, data_dir: Path, study: Study) -> str:
-    """One hash of everything the report's files depend on: metadata, transcripts, study, resources, code.
+def report_inputs(docs, data_dir: Path, study: Study, *, code: str) -> str:
+    """One hash of everything the report's files depend on: metadata, transcripts, study, resources, ``code``
+    (the fingerprint of :func:`corpus.manifest.code_and_libraries`).
 
     The study enters as the settings it holds (file and command-line flags together), so editing a
     comment in ``corpus.toml`` does not redo the report.
@@ -65,7 +66,7 @@ def report_inputs(docs, data_dir: Path, study: Study) -> str:
     settings = (config.TOPIC_SAMPLE, config.MAX_FIGURE_ROWS, config.SEED, repr(replace(study, source=None)))
     return fingerprint([
         (data_dir / config.METADATA_FILE).read_bytes(), *map(str.encode, docs["sha256"]),
-        *(path.read_bytes() for path in resources), *code_and_libraries(), repr(settings).encode(),
+        *(path.read_bytes() for path in resources), code.encode(), repr(settings).encode(),
     ])
 
 
@@ -126,7 +127,8 @@ def build_report(
     study = read_study(data_dir) if study is None else study
     with stages("load"):
         docs = load_docs(data_dir, by=study.by)
-        inputs = report_inputs(docs, data_dir, study)
+        code = fingerprint(code_and_libraries())  # the package's source and library versions, read once
+        inputs = report_inputs(docs, data_dir, study, code=code)
     if not force and (files := up_to_date(out_dir, inputs)) is not None:
         log(f"up to date: nothing changed since the last report ({len(files)} files in {out_dir})")
         return files
@@ -135,7 +137,6 @@ def build_report(
     pairs = comparison_pairs(study, ordered_eras(docs))  # a bad comparison fails now, not after segmenting
     written: list[Path] = []
     last = {} if force else last_run(out_dir)
-    code = fingerprint(code_and_libraries())
     with FigureSaver(background=figure_worker, previous=last.get("figures"), recorded=last.get("files"),
                      code=code) as saver:
         def save(display, name: str | None = None) -> None:
@@ -144,7 +145,7 @@ def build_report(
         def table(frame, name: str) -> None:
             written.append(write_csv_atomic(frame, out_dir / f"{name}.csv"))
 
-        cached = None if cache_dir is False else config.cache_dir() if cache_dir is True else Path(cache_dir)
+        cached = config.cache_folder(cache_dir)
         with stages("clean"):
             # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
             clean_cache = SpeechCache(cached, "clean") if cached else None

@@ -274,9 +274,8 @@ def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | Non
 
 
 def _token_cache(cache_dir: str | Path | bool) -> TokenCache | None:
-    if cache_dir is False:
-        return None
-    return TokenCache(config.cache_dir() if cache_dir is True else cache_dir)
+    folder = config.cache_folder(cache_dir)
+    return None if folder is None else TokenCache(folder)
 
 
 def segment_docs(
