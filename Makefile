@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed-stamp
 DATA   ?= data
 OUT    ?= figures
 
-.PHONY: install report test test-slow lab bench clean
+.PHONY: install report gallery test test-slow lab bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,12 @@ $(STAMP): pyproject.toml constraints.txt
 report: $(STAMP)
 	$(BIN)/corpus report --data $(DATA) --out $(OUT)
 
+# The README gallery's figures of the question commands (compare, collocates, periods) on the shipped data.
+gallery: $(STAMP)
+	$(BIN)/corpus compare 001 --figure docs/gallery --data $(DATA) > /dev/null
+	$(BIN)/corpus collocates 工会 --by year --out docs/gallery --data $(DATA) > /dev/null
+	$(BIN)/corpus periods --out docs/gallery --data $(DATA) > /dev/null
+
 test: $(STAMP)
 	$(BIN)/ruff check --no-cache src tests benchmarks
 	$(BIN)/python -m pytest
@@ -32,7 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --write
 
 test-slow: $(STAMP)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,fast,formats,dask]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,fast,formats,dask,browser]'
 	$(BIN)/python -m pytest -m slow
 
 lab: $(STAMP)

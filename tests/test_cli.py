@@ -36,12 +36,13 @@ def test_validate_reports_errors_and_exits_1(tmp_path, capsys):
     assert out[-1] == "1 speeches, 1 error, 0 warnings"
 
 
-def test_report_writes_figures_and_tables(tiny_dir, tmp_path, capsys):
+def test_report_writes_figures_and_tables(tiny_dir, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CORPUS_CACHE_DIR", str(tmp_path / "cache"))  # other tests segment these texts too
     assert main(["report", "--data", str(tiny_dir), "--out", str(tmp_path / "out")]) == 0
     names = sorted(p.name for p in (tmp_path / "out").iterdir() if not p.name.startswith("."))
     figures = ["corpus_overview", "dating", "doc_similarity", "keyness_by_era", "word_shift"]
     assert names == sorted([f"{f}.{ext}" for f in figures for ext in ("csv", "pdf", "png", "svg")]
-                           + ["documents.csv", "era_tfidf.csv", "keyness_pairs.csv"])
+                           + ["documents.csv", "era_tfidf.csv", "keyness_pairs.csv", "report.html"])
     err = capsys.readouterr().err
     assert ("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
             "name the terms to chart in corpus.toml [terms] (corpus init)") in err
@@ -75,7 +76,8 @@ def test_help_on_every_command(argv, capsys):
 def test_committed_figures_are_what_report_writes(shipped_report):
     """figures/ in the repo is exactly what `make report` regenerates from data/."""
     written = sorted(path.name for path in shipped_report.iterdir() if not path.name.startswith("."))
-    assert len(written) == 41  # 9 figures × (png, svg, pdf, csv), documents, era_tfidf, keyness_pairs, topic tables
+    assert len(written) == 42  # 9 figures × (png, svg, pdf, csv), documents, era_tfidf, keyness_pairs, topic tables,
+    # report.html
     assert sorted(path.name for path in FIGURES_DIR.iterdir() if not path.name.startswith(".")) == written
     for name in written:
         assert (FIGURES_DIR / name).read_bytes() == (shipped_report / name).read_bytes(), \

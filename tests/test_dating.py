@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from corpus import CorpusError, clean_docs, load_docs
+from corpus import CorpusError, clean_docs, config, load_docs
 from corpus.cli import main
 from corpus.dating import (
     DatingModel,
@@ -16,6 +16,7 @@ from corpus.dating import (
     check_years,
     date_docs,
     date_text,
+    find_markers,
     marker_loglik,
     read_era_markers,
     shortest_range,
@@ -264,3 +265,27 @@ def test_date_text_output(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0] == "002: 2011–2013 (80%; most probable 2011); metadata year 2011 is inside"
     assert out[1].split()[:4] == ["十二五", "×4", "2011–2015", "plan"]
+
+
+# Issue 17: a catastrophic pattern in the era-marker table never returned. Each text holds the trigger (x, b),
+# so the pattern runs in the window around it.
+def _speeches(*texts: str) -> pd.DataFrame:
+    return pd.DataFrame({"id": [f"00{i}" for i in range(len(texts))], "year": [2000] * len(texts),
+                         "text_clean": list(texts)})
+
+
+def test_a_nested_repeat_marker_returns(tmp_path):
+    table = _table(tmp_path, "甲,(\\S+)+x,2000,2002,plan,,\n")
+    assert find_markers("a" * 40 + " bx", table)["count"].tolist() == [1]
+    assert date_docs(_speeches("a" * 40 + " x", "a" * 40 + " bx"), markers=table)["n_markers"].tolist() == [0, 1]
+
+
+def test_a_catastrophic_marker_stops_at_its_time_budget(tmp_path, monkeypatch):
+    monkeypatch.setattr(config, "PATTERN_TIMEOUT_S", 0.2)
+    table = _table(tmp_path, "甲乙丙,,2000,2002,plan,,\n慢,(a|aa)+b,2000,2002,plan,,\n")
+    with pytest.raises(CorpusError) as err:
+        date_docs(_speeches("甲乙丙", "a" * 60 + "cb"), markers=table)
+    assert str(err.value) == ("era marker '慢': pattern '(a|aa)+b' took more than 0.2 s (stopped on speech 001): "
+                              "simplify it (avoid nested repeats such as (a+)+ or (a|aa)+)")
+    with pytest.raises(CorpusError, match=r"^era marker '慢': .* \(stopped on the text\)"):
+        date_text("a" * 60 + "cb", markers=table, clean=False)

@@ -5,15 +5,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import regex
 
-from corpus import CorpusError, clean_docs, load_docs
+from corpus import CorpusError, clean_docs, config, load_docs
 from corpus.clean import count_han, term_pattern
 from corpus.features import (
+    BoundedPattern,
     changing_terms,
     count_terms,
     doc_similarity,
     era_tfidf,
     parse_terms,
+    pattern_budget,
     term_counts,
     term_trajectories,
 )
@@ -226,3 +229,35 @@ def test_an_era_without_han_characters_has_rate_zero_not_a_crash():
     trajectory = term_trajectories(docs, ["高质量发展"], by="year")
     assert trajectory[["era", "count", "n_chars"]].values.tolist() == [["2015", 0, 0], ["2016", 1, 7]]
     assert trajectory["per10k"].tolist() == pytest.approx([0.0, 10_000 / 7])
+
+
+# Issue 17: catastrophic user patterns never returned. (\S+)+x took 2**40 steps on the `re` module; the `regex`
+# module answers it at once, and stops (a|aa)+b, which it cannot simplify, at the time budget.
+HINT = "simplify it (avoid nested repeats such as (a+)+ or (a|aa)+)"
+
+
+def _one(text: str, doc_id: str = "a") -> pd.DataFrame:
+    return pd.DataFrame({"id": [doc_id], "year": [2000], "era": ["2000"], "text_clean": [text], "n_han": [0]})
+
+
+def test_a_nested_repeat_term_returns():
+    assert term_counts(_one("a" * 40 + " bx"), [r"(\S+)+x"])["count"].tolist() == [1]  # "bx"
+
+
+def test_a_catastrophic_term_stops_at_its_time_budget(monkeypatch):
+    monkeypatch.setattr(config, "PATTERN_TIMEOUT_S", 0.2)
+    with pytest.raises(CorpusError) as err:
+        term_counts(_one("a" * 60 + "c", "003"), ["(a|aa)+b"])
+    assert str(err.value) == f"term '(a|aa)+b' took more than 0.2 s (stopped on speech 003): {HINT}"
+    with pytest.raises(CorpusError, match=r"^term '\(a\|aa\)\+b' took more than 0.2 s"):
+        term_trajectories(_one("a" * 60 + "c"), ["(a|aa)+b"])
+
+
+def test_the_time_budget_is_shared_by_all_texts():
+    assert pattern_budget(0) == 2.0 and pattern_budget(3_000_000) == 5.0  # 2 s + 1 s per million characters
+    bounded = BoundedPattern(regex.compile("十二五"), "十二五", seconds=0.2)
+    assert len(bounded.matches("十二五，十二五", where="speech a")) == 2
+    bounded.spent = 0.2  # as if the texts before had used it all
+    with pytest.raises(CorpusError) as err:
+        bounded.matches("十二五", where="speech b")
+    assert str(err.value) == f"pattern '十二五' took more than 0.2 s (stopped on speech b): {HINT}"

@@ -5,7 +5,7 @@ import base64
 import pandas as pd
 import pytest
 
-from corpus import CorpusError, clean_docs, load_docs
+from corpus import CorpusError, clean_docs, config, load_docs
 from corpus.explore import explore_terms, split_query, term_explorer
 from corpus.kwic import kwic
 
@@ -103,3 +103,20 @@ def test_corpus_kwic_imports_neither_scikit_learn_nor_matplotlib():
             "print(sorted(m for m in ('sklearn', 'matplotlib', 'scipy') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def _speech(text: str) -> pd.DataFrame:
+    return pd.DataFrame({"id": ["003"], "year": [2011], "era": ["2011"], "text_clean": [text], "n_han": [0]})
+
+
+def test_kwic_nested_repeat_returns():  # issue 17: (\S+)+x never returned on the `re` module
+    assert kwic(_speech("a" * 40 + " bx"), r"(\S+)+x", width=2)[["start", "left", "match"]].values.tolist() == [
+        [41, "a ", "bx"]]
+
+
+def test_kwic_catastrophic_pattern_stops_at_its_time_budget(monkeypatch):  # issue 17: (a|aa)+b never returned
+    monkeypatch.setattr(config, "PATTERN_TIMEOUT_S", 0.2)
+    with pytest.raises(CorpusError) as err:
+        kwic(_speech("a" * 60 + "c"), "(a|aa)+b")
+    assert str(err.value) == ("pattern '(a|aa)+b' took more than 0.2 s (stopped on speech 003): "
+                              "simplify it (avoid nested repeats such as (a+)+ or (a|aa)+)")

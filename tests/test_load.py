@@ -146,7 +146,7 @@ def test_empty_folder_still_records_the_eras(tmp_path):
 
 def test_a_year_outside_every_range_is_an_error(tiny_dir):
     ranges = {"胡温时期": (2003, 2010)}
-    message = ("year 2011 is in none of the era ranges (胡温时期 2003-2010); "
+    message = ('year 2011 is in none of the era ranges ("胡温时期" = [2003, 2010]); '
                "add a range that covers 2011 under [eras.ranges] in corpus.toml")
     with pytest.raises(CorpusError) as err:
         load_docs(tiny_dir, by=ranges)

@@ -494,3 +494,28 @@ def test_concurrent_adds_lose_no_row(data, tmp_path):
     assert sorted(row["id"] for row in rows) == [f"{i:03d}" for i in range(9)]  # every row, no id twice
     assert sorted(row["title"] for row in rows[5:]) == [f"县工会第{100 + n}次会议讲话" for n in range(4)]
     assert main(["validate", "--data", str(data)]) == 0
+
+
+def test_adding_into_a_data_path_that_is_a_file_is_one_line(tmp_path, capsys):
+    from corpus.cli import main
+
+    source = tmp_path / "speech.txt"
+    source.write_text("同志们：\n今年是“十二五”开局之年。\n", encoding="utf-8")
+    not_a_folder = tmp_path / "data.txt"
+    not_a_folder.write_text("x", encoding="utf-8")
+    assert main(["add", str(source), "--year", "2011", "--data", str(not_a_folder)]) == 1
+    assert capsys.readouterr().err == (f"error: {not_a_folder}: is a file, not a data folder; "
+                                       "pass --data DIR (a folder, new or existing)\n")
+    assert not_a_folder.read_text(encoding="utf-8") == "x"
+
+
+def test_adding_a_folder_into_a_data_path_that_is_a_file_is_one_line(tmp_path, capsys):
+    from corpus.cli import main
+
+    folder = tmp_path / "speeches"
+    folder.mkdir()
+    not_a_folder = tmp_path / "data.txt"
+    not_a_folder.write_text("x", encoding="utf-8")
+    assert main(["add", str(folder), "--year", "2020", "--data", str(not_a_folder)]) == 1
+    assert capsys.readouterr().err == (f"error: {not_a_folder}: is a file, not a data folder; "
+                                       "pass --data DIR (a folder, new or existing)\n")

@@ -45,3 +45,25 @@ def test_release_memory_hands_freed_heap_pages_back():
     release_memory()
     assert held - rss_mb() > 150
     assert len(kept) == 2344
+
+
+def test_stages_progress_line_names_each_stage_and_counts_them(capsys):
+    stages = Stages(progress=True, expected=2)
+    with stages("clean"):
+        pass
+    stages.write("segmented 2, cached 0", file=sys.stderr)
+    with stages("segment"):
+        pass
+    stages.close()
+    err = capsys.readouterr().err
+    assert "clean 0/2 stages" in err and "segment 1/2 stages" in err and "segment 2/2 stages" in err
+    assert "segmented 2, cached 0\n" in err
+
+
+def test_stages_without_progress_print_messages_plainly(capsys):
+    stages = Stages()
+    with stages("clean"):
+        pass
+    stages.write("hello")
+    stages.close()
+    assert capsys.readouterr() == ("hello\n", "")

@@ -206,9 +206,10 @@ def test_save_figure_is_deterministic(tmp_path, table):
 def test_figures_saved_by_the_worker_process_are_byte_identical(tmp_path, table):
     with FigureSaver(background=False) as here:
         expected = here.save(plot_overview(table), "overview", out_dir=tmp_path / "here")
+    open_before = set(plt.get_fignums())  # figures other tests keep open for their checks
     with FigureSaver() as worker:
         promised = worker.save(plot_overview(table), "overview", out_dir=tmp_path / "worker")
-        assert not plt.get_fignums()  # handed over and closed here
+        assert set(plt.get_fignums()) == open_before  # handed over and closed here
         worker.wait()
     assert [p.name for p in promised] == [p.name for p in expected] == ["overview.png", "overview.svg", "overview.pdf",
                                                                          "overview.csv"]

@@ -10,6 +10,7 @@ import csv
 import errno
 import hashlib
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -453,3 +454,108 @@ def test_reading_a_device_or_an_oversized_file_stops_at_the_limit(tmp_path, caps
     with pytest.raises(CorpusError, match="more than 0.00341797 MB"):
         read_text_file(big, max_bytes=3584)
     assert read_text_file(big, max_bytes=3600).text == "工会" * 600
+
+
+# --- the cache's location, a lexicon the engine cannot hold, an output folder that is a file ------------------
+
+def _fail_cache_writes(monkeypatch, cache: Path, code: int) -> None:
+    """Every temporary file written under ``cache`` fails half-way with ``code`` (a full disk, a read-only mount)."""
+    real = Path.write_bytes
+
+    def write_bytes(self: Path, data: bytes) -> int:
+        if self.name.endswith(".tmp") and self.is_relative_to(cache):
+            real(self, data[: len(data) // 2])
+            raise OSError(code, os.strerror(code), str(self))
+        return real(self, data)
+
+    monkeypatch.setattr(Path, "write_bytes", write_bytes)
+
+
+def _keyness_csv(folder: Path, capsys) -> str:
+    assert main(["keyness", "--data", str(folder), "--csv"]) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return captured.out
+
+
+def test_an_empty_cache_variable_is_the_default_cache_never_the_working_directory(tmp_path, capsys, monkeypatch):
+    folder = _folder(tmp_path)
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    for empty in ("", "  "):
+        monkeypatch.setenv("CORPUS_CACHE_DIR", empty)
+        assert config.cache_dir() == config.cache_folder("") == config.cache_folder(True) == tmp_path / "xdg" / "corpus"
+        _keyness_csv(folder, capsys)
+    assert list((tmp_path / "work").iterdir()) == []
+    assert len(list((tmp_path / "xdg" / "corpus" / "tokens").rglob("*.arrow"))) == 2
+
+
+def test_a_cache_variable_naming_an_unknown_home_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("CORPUS_CACHE_DIR", "~no-such-user-here/cache")
+    assert main(["keyness", "--data", str(_folder(tmp_path))]) == 1
+    assert _one_line_error(capsys) == ("error: CORPUS_CACHE_DIR='~no-such-user-here/cache': cannot find the home "
+                                       "folder it names; set CORPUS_CACHE_DIR to an absolute path")
+
+
+@pytest.mark.parametrize("how", ["a-regular-file", "read-only", "full-disk"])
+def test_a_cache_that_cannot_be_written_still_gives_the_results_and_says_so_once(tmp_path, capsys, monkeypatch,
+                                                                                   caplog, how):
+    folder = _folder(tmp_path)
+    monkeypatch.setenv("CORPUS_CACHE_DIR", str(tmp_path / "good"))
+    expected = _keyness_csv(folder, capsys)
+    cache = tmp_path / "cache"
+    if how == "a-regular-file":
+        cache.write_text("not a folder", encoding="utf-8")
+        reason = "Not a directory"
+    else:
+        code = errno.EROFS if how == "read-only" else errno.ENOSPC
+        _fail_cache_writes(monkeypatch, cache, code)
+        reason = os.strerror(code)
+    monkeypatch.setenv("CORPUS_CACHE_DIR", str(cache))
+    assert _keyness_csv(folder, capsys) == expected
+    assert [r.getMessage() for r in caplog.records] == [
+        f"cache: cannot store results ({cache}: {reason}); they will be recomputed next time "
+        "(set CORPUS_CACHE_DIR to a writable folder)"]
+    if how != "a-regular-file":
+        assert not [p for p in cache.rglob("*") if p.is_file()]  # no half-written temporary file left
+
+
+@pytest.mark.parametrize("engine", ["rjieba", "jieba"])
+def test_a_lexicon_frequency_the_engine_cannot_hold_is_one_line_naming_the_line(tmp_path, capsys, engine):
+    folder = _folder(tmp_path)
+    (folder / config.RESOURCE_DIR).mkdir()
+    lexicon = folder / config.RESOURCE_DIR / config.LEXICON_FILE
+    lexicon.write_text(f"# a comment\n党建带工建\tslogan\n高质量发展\tslogan\t{2**64}\n", encoding="utf-8")
+    for argv in (["segment", "推动高质量发展"], ["keyness"]):
+        assert main([*argv, "--data", str(folder), "--engine", engine]) == 1
+        assert _one_line_error(capsys) == (
+            f"error: {lexicon} line 3: frequency 18446744073709551616 is out of range; give a whole number from 1 to "
+            "1_000_000_000_000 (jieba's most frequent word has 318_825), or none for the suggested one")
+    from corpus.lexicon import read_lexicon
+
+    # as the report reads it: the file is read before the segmenter is built, and names the line too
+    with pytest.raises(CorpusError, match=rf"^{re.escape(str(lexicon))} line 3: frequency 18446744073709551616 is"):
+        read_lexicon(lexicon)
+    lexicon.write_text(f"高质量发展\tslogan\t{10**12}\n", encoding="utf-8")  # the largest accepted
+    assert main(["segment", "推动高质量发展", "--data", str(folder), "--engine", engine]) == 0
+    assert capsys.readouterr().out == "推动 高质量发展\n"
+
+
+def test_an_output_folder_that_is_a_file_or_cannot_be_created_is_one_line(tmp_path, monkeypatch):
+    from corpus.files import check_out_dir
+
+    (tmp_path / "report.pdf").write_text("a file", encoding="utf-8")
+    with pytest.raises(CorpusError) as err:
+        check_out_dir(tmp_path / "report.pdf")
+    assert str(err.value) == (f"{tmp_path / 'report.pdf'}: is a file, not a folder; "
+                              "give --out a folder (it is created if missing)")
+    with pytest.raises(CorpusError) as err:
+        check_out_dir(tmp_path / "report.pdf" / "figures")
+    assert str(err.value) == (f"{tmp_path / 'report.pdf' / 'figures'}: cannot write the report there "
+                              "(Not a directory); give --out a folder you can write in")
+    _fail_cache_writes(monkeypatch, tmp_path / "ro", errno.EROFS)
+    with pytest.raises(CorpusError, match=r"cannot write the report there \(Read-only file system\)"):
+        check_out_dir(tmp_path / "ro")
+    assert check_out_dir(tmp_path / "new" / "figures") == tmp_path / "new" / "figures"
+    assert list((tmp_path / "new" / "figures").iterdir()) == []

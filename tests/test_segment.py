@@ -126,8 +126,9 @@ def test_cache_reuses_and_invalidates(tiny_dir, tmp_path):
     lexicon = read_lexicon().iloc[:-1]
     changed = segment_docs(docs, segmenter=make_segmenter(lexicon=lexicon), cache_dir=cache)
     assert (changed.attrs["segmented"], changed.attrs["cached"]) == (2, 0)
-    files = sorted((cache / "tokens").iterdir())
-    assert files and all(f.read_bytes()[:6] == b"ARROW1" and f.suffix == ".arrow" for f in files)
+    # one checksummed entry per speech and segmenter: 2 + 1 + 2
+    files = sorted((cache / "tokens").rglob("*.arrow"))
+    assert len(files) == 5 and all(f.read_bytes()[:6] == b"ARROW1" and len(f.name.split(".")) == 3 for f in files)
 
 
 def test_same_clean_text_under_two_ids(tmp_path):
@@ -144,12 +145,12 @@ def test_parallel_output_equals_serial(docs):
 
 
 def test_frames_built_through_the_cache_equal_the_frame_built_in_memory(docs, tmp_path):
-    # cold: batches streamed into one cache chunk and read back; warm: read from it; none: in memory
+    # cold: batches streamed into the cache, one entry per speech; warm: read from it; none: in memory
     segmenter = make_segmenter(engine="jieba")
     reference = segment_docs(docs, segmenter=segmenter, cache_dir=False, n_jobs=1)
     cold = segment_docs(docs, segmenter=segmenter, cache_dir=tmp_path, n_jobs=2, progress=False)
     warm = segment_docs(docs.iloc[::-1], segmenter=segmenter, cache_dir=tmp_path)
-    assert len(list((tmp_path / "tokens").glob("chunk-*.arrow"))) == 1
+    assert len(list((tmp_path / "tokens").rglob("*.arrow"))) == 5
     # each distinct word stored once: 9,258 tokens, 1,973 distinct
     assert isinstance(cold["token"].dtype, pd.CategoricalDtype)
     assert len(cold["token"].cat.categories) == len(set(reference["token"].tolist())) == 1973

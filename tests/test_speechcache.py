@@ -54,3 +54,10 @@ def test_a_changed_marker_table_misses_the_cache(tmp_path):
     table.write_text("marker,pattern,first,last,kind,note\n十二五,,2011,2015,plan,\n二十大,,2022,2026,congress,\n",
                      encoding="utf-8")
     assert date_docs(docs, markers=read_era_markers(table), cache=cache)["n_markers"].tolist() == [1, 1]
+
+
+def test_an_entry_put_is_found_by_the_same_cache_object(tmp_path):
+    cache = SpeechCache(tmp_path, "clean")
+    assert cache.get(["ab12"]) == {}  # lists the subfolder "ab" (empty) once
+    cache.put({"ab12": pa.table({"n": [3]})})
+    assert cache.get(["ab12"])["ab12"].to_pydict() == {"n": [3]}

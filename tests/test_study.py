@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from corpus.errors import CorpusError
-from corpus.study import STUDY_FILE, Study, check_compare, read_study, study_template, write_study
+from corpus.study import STUDY_FILE, Study, check_compare, read_study, study_template, write_ranges, write_study
 
 FULL = """\
 [eras]
@@ -265,3 +265,77 @@ def test_check_compare(tmp_path):
         check_compare(study.with_overrides(compare=["十一五:十四五"]), ["十一五", "十二五"])
     assert str(caught.value) == ("--compare: era '十四五' has no speeches; "
                                  "compare two of the eras the data have: 十一五, 十二五")
+
+
+# ── write_ranges: the proposed periods as the study's eras ──────────────────────────────────────────────────
+
+RANGES = {"1969-1977": (1969, 1981), "1982-2022": (1982, 2022)}
+
+
+def test_write_ranges_into_a_folder_without_a_file(tmp_path):
+    path = write_ranges(tmp_path, RANGES)
+    assert path == tmp_path / STUDY_FILE
+    assert path.read_text(encoding="utf-8") == ('[eras]\nby = "ranges"\n\n[eras.ranges]\n'
+                                                '"1969-1977" = [1969, 1981]\n"1982-2022" = [1982, 2022]\n')
+    assert read_study(tmp_path).by == RANGES
+
+
+def test_write_ranges_keeps_other_tables_and_comments(tmp_path):
+    _write(tmp_path, '# mine\n[eras]\nby = "year"  # was years\n# note\n[terms]\n"新时代" = "新时代"\n'
+                     '[eras.ranges]\n"旧" = [2000, 2001]\n[topics]\nk = 5\n')
+    write_ranges(tmp_path, RANGES)
+    assert (tmp_path / STUDY_FILE).read_text(encoding="utf-8") == (
+        '# mine\n[eras]\nby = "ranges"\n# note\n[terms]\n"新时代" = "新时代"\n'
+        '[eras.ranges]\n"1969-1977" = [1969, 1981]\n"1982-2022" = [1982, 2022]\n[topics]\nk = 5\n')
+    study = read_study(tmp_path)
+    assert (study.by, study.terms, study.topics_k) == (RANGES, {"新时代": "新时代"}, 5)
+
+
+def test_write_ranges_over_the_template_reads_back(tmp_path):
+    write_study(tmp_path)
+    write_ranges(tmp_path, RANGES)
+    text = (tmp_path / STUDY_FILE).read_text(encoding="utf-8")
+    assert read_study(tmp_path) == Study(by=RANGES)
+    assert text.count("\n") == study_template().count("\n") + 3  # by, and the two ranges; every comment stays
+    assert '[eras]\nby = "ranges"\n# How years' in text
+
+
+def test_write_ranges_rewrites_dotted_eras(tmp_path):
+    _write(tmp_path, 'eras.by = "year"\n[topics]\nk = 5\n')
+    write_ranges(tmp_path, {"2001-2004": (2001, 2004)})
+    assert (tmp_path / STUDY_FILE).read_text(encoding="utf-8") == (
+        '[eras]\nby = "ranges"\n\n[eras.ranges]\n"2001-2004" = [2001, 2004]\n\n[topics]\nk = 5\n')
+
+
+@pytest.mark.parametrize(("text", "ranges", "message"), [
+    ('[eras\n', RANGES,
+     "not saved: {path} line 1: not valid TOML (Expected ']' at the end of a table declaration); fix that line "
+     "(text goes in double quotes, e.g. by = \"plan\")"),
+    ('[compare]\npairs = [["2011", "2023"]]\n', RANGES,
+     "not saved: with the new ranges, {path}: [compare] pairs: '2011' is not an era of the ranges; "
+     "use one of the ranges: 1969-1977, 1982-2022"),
+    ('', {"甲": (1991, 1978)},
+     "not saved: the ranges are invalid: '甲' = [1991, 1978]: the first year is after the last; write [1978, 1991]"),
+])
+def test_write_ranges_refuses_and_writes_nothing(tmp_path, text, ranges, message):
+    path = _write(tmp_path, text)
+    with pytest.raises(CorpusError) as caught:
+        write_ranges(tmp_path, ranges)
+    assert str(caught.value) == message.format(path=path)
+    assert path.read_text(encoding="utf-8") == text
+
+
+def test_write_ranges_needs_the_folder(tmp_path):
+    with pytest.raises(CorpusError) as caught:
+        write_ranges(tmp_path / "nowhere", RANGES)
+    assert str(caught.value) == (f"{tmp_path / 'nowhere'}: no such data folder; pass --data DIR or create it "
+                                 "with `corpus add`")
+
+
+def test_write_ranges_refuses_a_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / STUDY_FILE
+    path.write_bytes("[eras]\nby = \"年\"\n".encode("gbk"))
+    with pytest.raises(CorpusError) as caught:
+        write_ranges(tmp_path, RANGES)
+    assert str(caught.value) == f"not saved: {path}: is not UTF-8 text; re-save it as UTF-8"
+    assert path.read_bytes() == "[eras]\nby = \"年\"\n".encode("gbk")

@@ -127,13 +127,17 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     """Regenerate every figure and table."""
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from .report import Stages, build_report
+    from .report import REPORT_STAGES, Stages, build_report
 
-    stages = Stages()
-    with _dask_client(args):
-        written = build_report(args.data, out_dir=args.out, study=_study(args), force=args.force or args.retopic,
-                               stages=stages, retopic=args.retopic, backend="dask" if args.backend == "dask" else None,
-                               log=lambda message: print(message, file=sys.stderr))
+    stages = Stages(progress=sys.stderr.isatty(), expected=len(REPORT_STAGES))
+    try:
+        with _dask_client(args):
+            written = build_report(args.data, out_dir=args.out, study=_study(args), force=args.force or args.retopic,
+                                   stages=stages, retopic=args.retopic,
+                                   backend="dask" if args.backend == "dask" else None,
+                                   log=lambda message: stages.write(message, file=sys.stderr))
+    finally:
+        stages.close()
     print(f"{len(written)} files in {args.out or args.data / 'figures'}")
     if args.timings:
         print(stages.describe(), file=sys.stderr)
@@ -508,6 +512,199 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    """What one speech (an id, or any text file) says that the reference speeches did not.
+
+    New terms and 提法, terms the reference used steadily and it drops, its most distinctive terms (keyness), the
+    era markers that date it, each with KWIC lines. Reference: every speech of earlier years (default), every other
+    speech, or one era. A file is read, cleaned and segmented as the corpus is; nothing is written.
+    """
+    from .compare import compare_speech, comparison_table, report_lines, text_target
+    from .dating import era_markers_file, read_era_markers
+    from .lexicon import lexicon_file, read_lexicon, read_stopwords, stopwords_file
+    from .load import parse_year
+
+    if args.top < 1 or args.lines < 0 or args.min_count < 1:
+        raise CorpusError("--top and --min-count must be at least 1, --lines at least 0")
+    docs = _cleaned_docs(args)
+    markers = read_era_markers(era_markers_file(args.data))
+    path = Path(args.target)
+    if args.target in set(docs["id"]):
+        if args.year is not None:
+            raise CorpusError(f"--year is for a file; speech {args.target}'s year is in metadata.csv")
+        target = args.target
+    elif path.is_file():
+        from .extract import extract_text
+
+        target = text_target(extract_text(path, name=args.target).text, name=path.name,
+                             year=None if args.year is None else parse_year(args.year), segmenter=_segmenter(args),
+                             stopwords=read_stopwords(stopwords_file(args.data)), markers=markers)
+    else:
+        raise CorpusError(f"{args.target}: neither a file nor a speech id in {args.data}; "
+                          "`corpus validate` lists the ids")
+    result = compare_speech(docs, _tokens(args, docs), target, against=args.against, markers=markers,
+                            lexicon=read_lexicon(lexicon_file(args.data)), min_count=args.min_count,
+                            top_n=args.top, lines=args.lines, width=args.width)
+    if args.csv:
+        comparison_table(result).to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
+        print()
+        result.evidence.to_csv(sys.stdout, index=False, lineterminator="\n")
+        return 0
+    print("\n".join(report_lines(result, top_n=args.top, lines=args.lines)))
+    if args.figure is not None:
+        from .plots import plot_compare, save_figure
+
+        written = save_figure(plot_compare(result, top_n=args.top, lang=args.lang), out_dir=args.figure)
+        print(f"\nfigure: {', '.join(str(p) for p in written)}")
+    return 0
+
+
+def cmd_collocates(args: argparse.Namespace) -> int:
+    """The words that keep company with a term in each era: counts, logDice / G² / MI, an example line each.
+
+    The window is N content tokens each side within the paragraph (stopwords and punctuation skipped), or
+    the sentence. --lines COLLOCATE prints every co-occurrence behind a row (the lines of
+    `corpus kwic TERM --era ERA` in which the collocate is near the term).
+    """
+    from .collocates import collocate_lines, collocate_shift, collocates, top_collocates
+
+    docs = _cleaned_docs(args)
+    tokens = _tokens(args, docs)
+    if args.lines is not None:
+        lines = collocate_lines(tokens, docs, args.term, args.lines, window=args.window, era=args.era)
+        if args.csv:
+            lines.to_csv(sys.stdout, index=False, lineterminator="\n")
+            return 0
+        for row in lines.itertuples(index=False):
+            print(f"{row.doc_id}  {row.year}  {row.era}  {_cell(row.line)}")
+        n_docs = lines["doc_id"].nunique()
+        print(f"{len(lines)} co-occurrence{'s' * (len(lines) != 1)} of {args.term} with {args.lines} in "
+              f"{n_docs} speech{'es' * (n_docs != 1)}", file=sys.stderr)
+        return 0
+    table = collocates(tokens, docs, args.term, window=args.window, min_count=args.min_count, measure=args.measure)
+    summary = {str(era): counts for era, counts in table.attrs["eras"].items()}
+    with_term = [era for era, counts in summary.items() if counts["f_x"]]
+    if args.shift_eras:
+        first, colon, second = args.shift_eras.partition(":")
+        if not colon:
+            raise CorpusError(f"--compare takes two eras as FIRST:SECOND, not {args.shift_eras!r}; "
+                              "e.g. --compare 2006:2023")
+    elif len(with_term) >= 2:
+        first, second = with_term[0], with_term[-1]
+    shift = (collocate_shift(table, first=first, second=second, measure=args.measure)
+             if args.shift_eras or len(with_term) >= 2 else None)
+    if args.era is not None:
+        if args.era not in summary:
+            raise CorpusError(f"no era {args.era!r}; eras are: {', '.join(summary)} (--by chooses the grouping)")
+        table = table[table["era"].astype(str) == args.era]
+    if args.csv:
+        table[table["kept"]].drop(columns="kept").to_csv(sys.stdout, index=False, lineterminator="\n",
+                                                          float_format="%.4f")
+        return 0
+    if args.out is not None:
+        from .plots import plot_collocates, save_figure
+
+        written = save_figure(plot_collocates(table, top_n=min(args.top, 8), measure=args.measure,
+                                              lang=args.lang or _study(args).lang), out_dir=args.out)
+        print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+    top = top_collocates(table, measure=args.measure, top_n=args.top)
+    name, window = table.attrs["term"], table.attrs["window"]
+    print(f"collocates of {name}: window {'the sentence' if window == 'sentence' else f'±{window} content tokens'}"
+          f" within a paragraph, at least {args.min_count} co-occurrences, by {args.measure}")
+    for era, counts in summary.items():
+        if args.era is not None and era != args.era:
+            continue
+        if not counts["f_x"]:
+            print(f"\n{era}: {name} does not occur ({counts['n']:,} content tokens)")
+            continue
+        rows = top[top["era"].astype(str) == era]
+        print(f"\n{era}: {name} ×{counts['f_x']:,} in {counts['n']:,} content tokens, {counts['span']:,} in its "
+              f"windows{'' if len(rows) else '; no collocate reaches --min-count'}")
+        if len(rows):
+            print(f"  {_pad('collocate', 14)}{'f_xy':>5}{'f_y':>6}{'logDice':>9}{'MI':>7}{'G2':>8}{'docs':>5}  example")
+        for row in rows.itertuples(index=False):
+            print(f"  {_pad(row.collocate, 14)}{row.f_xy:>5}{row.f_y:>6}{row.logdice:>9.2f}{row.mi:>7.2f}"
+                  f"{row.g2:>8.2f}{row.docs:>5}  {row.example_doc}: {_cell(row.example)}")
+    if shift is not None and args.shift > 0:
+        print(f"\ngained and lost most, {first} → {second} (change in {args.measure}; "
+              f"co-occurrences {first} → {second})")
+        gained, lost = shift[shift["change"] > 0].head(args.shift), shift[shift["change"] < 0].tail(args.shift)[::-1]
+        for sign, rows in (("+", gained), ("-", lost)):
+            for row in rows.itertuples(index=False):
+                print(f"  {sign} {_pad(row.collocate, 14)}{row.f_xy_first:>4} → {row.f_xy_second:<4}{row.change:+8.2f}")
+    option = "" if window == 5 else f" --window {window}"
+    print(f"\nthe lines behind a row: corpus collocates {args.term} --lines COLLOCATE --era ERA{option} "
+          f"(they are among the lines of corpus kwic {args.term} --era ERA)")
+    return 0
+
+
+def cmd_periods(args: argparse.Namespace) -> int:
+    """Propose era boundaries from the data: contiguous periods of years whose vocabularies differ, how strongly
+    each boundary is supported (bootstrap), and the terms that set each period apart; --save makes them the eras."""
+    import math
+
+    from .breaks import propose_periods
+    from .clean import clean_docs
+    from .load import load_docs
+    from .study import read_study, write_ranges
+
+    study = read_study(args.data)
+    # Years, not the study's eras: the periods are what is being proposed, and a saved set of ranges that
+    # no longer covers a new speech's year must not stop this command from proposing new ones.
+    docs = clean_docs(load_docs(args.data, by="year"))
+    result = propose_periods(_tokens(args, docs), docs, k=args.k, max_k=args.max, n_boot=args.boot,
+                             top_n=args.top, random_state=args.seed)
+    periods, terms = result.periods, result.terms
+    saved = write_ranges(args.data, result.ranges) if args.save else None
+    if args.out is not None:
+        from .plots import plot_periods, save_figure
+
+        written = save_figure(plot_periods(result, lang=args.lang or study.lang), out_dir=args.out)
+        print(f"wrote {', '.join(str(p) for p in written)}", file=sys.stderr)
+    if args.csv:
+        periods.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
+        print()
+        terms.to_csv(sys.stdout, index=False, lineterminator="\n", float_format="%.6g")
+        if saved:
+            print(f"saved the periods as the eras in {saved}", file=sys.stderr)
+        return 0
+    years = result.years
+    print(f"{int(years['n_speeches'].sum())} speeches from {len(years)} years "
+          f"({years['year'].iloc[0]}–{years['year'].iloc[-1]}); {result.k} periods")
+    print(f"  {result.how}")
+    width = max(len(p) for p in periods["period"]) + 3
+    print("\nperiods (range: the years it covers as an era; top terms):")
+    for row in periods.itertuples(index=False):
+        years_word, speeches_word = "year" + "s" * (row.n_years != 1), "speech" + "es" * (row.n_speeches != 1)
+        print(f"  {row.period:<{width}}{row.range_first}–{row.range_last}  {row.n_years:>3} {years_word:<5} "
+              f"{row.n_speeches:>5} {speeches_word:<8} {row.n_tokens:>9,} tokens   {row.terms}")
+    if len(result.boundaries):
+        print("\nboundaries (support: share of replicates breaking in the same gap; ±1: within one gap):")
+        for row in result.boundaries.itertuples(index=False):
+            shown = f"{row.support:6.1%}   ±1: {row.support_near:6.1%}" if result.n_boot else "(no bootstrap)"
+            print(f"  between {row.after} and {row.before}   {shown}")
+    print("\nterms that set each period apart (G² against the other periods; count in it / elsewhere):")
+    for period, rows in terms.groupby("period", sort=False):
+        print(f"  {period}")
+        for row in rows.itertuples(index=False):
+            print(f"    {_pad(row.term, 14)}{row.n_target:>6} /{row.n_reference:>6}   G² {row.g2:8.1f}")
+    curve = result.curve
+    print("\nk:  " + "  ".join(f"{k:>6}" for k in curve["k"]))
+    print("CH: " + "  ".join("     –" if math.isnan(ch) else f"{ch:6.2f}" for ch in curve["ch"]))
+    if terms.empty:
+        term, period = "TERM", periods["period"].iloc[0]
+    else:
+        term, period = terms["term"].iloc[0], terms["period"].iloc[0]
+    if saved:
+        print(f"\nsaved the periods as the eras in {saved}: every command now groups by them; "
+              f"trace a term: corpus kwic {term} --era {period}")
+    else:
+        print(f"\nto use these periods as the eras of every command: corpus periods --save --k {result.k} "
+              f"(writes [eras.ranges] into {args.data / 'corpus.toml'}); "
+              f"then trace a term: corpus kwic {term} --era {period}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="corpus",
@@ -665,6 +862,86 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", metavar="ID", help="the speech id (see `corpus validate`)")
     _add_data(p)
     p.set_defaults(func=cmd_remove)
+
+    p = sub.add_parser("compare", help="what one speech says that earlier speeches did not, with KWIC evidence",
+                       description=cmd_compare.__doc__,
+                       epilog="examples: corpus compare 001; corpus compare 讲话.txt --year 2024; "
+                              "corpus compare 001 --against rest --csv")
+    p.add_argument("target", metavar="ID|FILE", help="a speech id of the data folder, or a transcript file")
+    p.add_argument("--against", default="before", metavar="before|rest|ERA",
+                   help="the reference: speeches of earlier years (default), every other speech, or an era "
+                        "of the grouping --by chooses")
+    p.add_argument("--year", metavar="YEAR",
+                   help="a file's year (default: the most probable year of its era markers, as `corpus date`)")
+    p.add_argument("--top", type=int, default=15, metavar="N",
+                   help="rows of each table to print (default: %(default)s)")
+    p.add_argument("--lines", type=int, default=2, metavar="N", help="KWIC lines per row (default: %(default)s)")
+    p.add_argument("--width", type=int, default=20, metavar="N", help="characters of context (default: %(default)s)")
+    p.add_argument("--min-count", type=int, default=2, metavar="N",
+                   help="least count of a plain word to be new (a 提法 or era marker: 1) (default: %(default)s)")
+    p.add_argument("--figure", type=Path, metavar="DIR",
+                   help="also write the new-versus-dropped figure (PNG, SVG, PDF and its CSV) into DIR")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the figure (default: zh)")
+    p.add_argument("--csv", action="store_true",
+                   help="every row of the four tables as CSV (table,term,kind,pattern,count,ref_count,...), a blank "
+                        "line, then the evidence lines as CSV")
+    _add_by(p)
+    _add_engine(p)
+    _add_data(p)
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser("collocates", help="the words that keep company with a term in each era, with the lines behind",
+                       description=cmd_collocates.__doc__,
+                       epilog="examples: corpus collocates 工会 --by year; corpus collocates 发展 --by congress "
+                              "--measure g2; corpus collocates 工会 --lines 职工 --era 2011")
+    p.add_argument("term", metavar="TERM", help="a token, a regular expression fully matching tokens, or NAME=PATTERN")
+    p.add_argument("--window", default="5", metavar="N|sentence",
+                   help="content tokens on each side, within the paragraph, or 'sentence' (default: %(default)s)")
+    p.add_argument("--measure", choices=("logdice", "g2", "mi"), default="logdice",
+                   help="order collocates by logDice (default), signed log-likelihood G², or MI with the window's span")
+    p.add_argument("--min-count", type=int, default=3, metavar="N",
+                   help="keep collocates co-occurring at least N times in an era (default: %(default)s)")
+    p.add_argument("--top", type=int, default=10, metavar="N", help="collocates per era (default: %(default)s)")
+    p.add_argument("--era", metavar="ERA", help="only this era (of the grouping --by chooses)")
+    p.add_argument("--compare", dest="shift_eras", metavar="FIRST:SECOND",
+                   help="the two eras whose gained and lost collocates to list (default: first:last era with the term)")
+    p.add_argument("--shift", type=int, default=5, metavar="N",
+                   help="gained and lost collocates to list, each (default: %(default)s; 0: none)")
+    p.add_argument("--lines", metavar="COLLOCATE", help="print every co-occurrence of TERM with COLLOCATE instead")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="also write the figure (collocates.png, .svg, .pdf) and its data (collocates.csv) into DIR")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of the figure (default: the study file's, else zh)")
+    p.add_argument("--csv", action="store_true",
+                   help="every kept row with every column (era,term,collocate,f_xy,f_x,f_y,n,span,logdice,mi,g2,docs,"
+                        "example_doc,example); with --lines, the lines")
+    _add_by(p)
+    _add_engine(p)
+    _add_data(p)
+    p.set_defaults(func=cmd_collocates)
+
+    p = sub.add_parser("periods", help="propose era boundaries from the data, with their support and key terms",
+                       description=cmd_periods.__doc__,
+                       epilog="examples: corpus periods; corpus periods --k 4 --csv; corpus periods --save; "
+                              "corpus periods --out figures --lang en")
+    p.add_argument("--k", type=int, default=None, metavar="N",
+                   help="number of periods (default: the largest Caliński-Harabasz index for 2..--max)")
+    p.add_argument("--max", type=int, default=6, metavar="N",
+                   help="most periods considered when --k is not given (default: %(default)s)")
+    p.add_argument("--boot", type=int, default=200, metavar="B",
+                   help="bootstrap replicates behind each boundary's support; 0: none (default: %(default)s)")
+    p.add_argument("--top", type=int, default=5, metavar="N", help="terms per period (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=config.SEED, metavar="N",
+                   help="seed of the bootstrap (default: %(default)s)")
+    p.add_argument("--csv", action="store_true",
+                   help="the periods table, a blank line, then the terms table, as CSV")
+    p.add_argument("--save", action="store_true",
+                   help="write the periods into DIR/corpus.toml as [eras.ranges]: every command then uses them as eras")
+    p.add_argument("--out", type=Path, default=None, metavar="DIR",
+                   help="also write the figure (periods.png, .svg, .pdf) and its data (periods.csv) into DIR")
+    p.add_argument("--lang", choices=("zh", "en"), help="language of the figure (default: the study file's, else zh)")
+    _add_engine(p)
+    _add_data(p)
+    p.set_defaults(func=cmd_periods)
 
     p = sub.add_parser("kwic", help="keyword in context", description=cmd_kwic.__doc__)
     p.add_argument("pattern", metavar="PATTERN", help="a literal or a regular expression")

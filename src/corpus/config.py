@@ -16,6 +16,8 @@ import os
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
+from .errors import CorpusError
+
 # Relative to the working directory, as a command-line user expects (`corpus report` in a project folder).
 DATA_DIR = Path("data")
 FIGURES_DIR = Path("figures")
@@ -47,16 +49,29 @@ def cache_dir() -> Path:
     """
     chosen = os.environ.get("CORPUS_CACHE_DIR", "").strip()
     if chosen:
-        return Path(chosen).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME", "").strip() or Path.home() / ".cache"
-    return Path(base) / "corpus"
+        return _expand(chosen, "CORPUS_CACHE_DIR")
+    base = os.environ.get("XDG_CACHE_HOME", "").strip()
+    return (_expand(base, "XDG_CACHE_HOME") if base else _expand("~", "HOME") / ".cache") / "corpus"
+
+
+def _expand(path: str, variable: str) -> Path:
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # ~user of no such user, or no home folder at all
+        raise CorpusError(f"{variable}={path!r}: cannot find the home folder it names; "
+                          "set CORPUS_CACHE_DIR to an absolute path") from None
 
 
 def cache_folder(choice: str | Path | bool) -> Path | None:
-    """The cache folder a ``cache_dir`` option names: True for :func:`cache_dir`, a path, or False for none."""
+    """The cache folder a ``cache_dir`` option names: True for :func:`cache_dir`, a path, or False for none.
+
+    An empty string counts as True, as an empty ``CORPUS_CACHE_DIR`` does: ``Path("")`` is the working directory.
+    """
     if choice is False:
         return None
-    return cache_dir() if choice is True else Path(choice)
+    if choice is True or (isinstance(choice, str) and not choice.strip()):
+        return cache_dir()
+    return Path(choice)
 
 
 def package_version(package: str) -> str:
@@ -118,3 +133,10 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 # The most a text file may hold (a long speech is ~50 KB; 10 MB is a book): reading stops there, so a device or
 # a runaway file (`--file /dev/zero`) gives an error, not unbounded memory.
 MAX_TEXT_BYTES = 10 * 1024 * 1024
+
+# User patterns (terms, KWIC, era markers) are matched with a time bound, so that a catastrophic one such as
+# (a|aa)+b fails with an error instead of running for ever: each pattern may take PATTERN_TIMEOUT_S seconds plus
+# one second per PATTERN_CHARS_PER_S characters of the texts it searches, in total over one command. Ordinary
+# patterns run at 1 M (\S+?发展) to 1,000 M (十二五) characters per second.
+PATTERN_TIMEOUT_S = 2.0
+PATTERN_CHARS_PER_S = 1_000_000

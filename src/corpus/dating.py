@@ -46,10 +46,12 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import regex
 
 from . import config
 from .clean import clean_text, script_neutral_pattern, term_pattern
 from .errors import CorpusError
+from .features import BoundedPattern, pattern_budget
 from .files import data_resource
 from .speechcache import SpeechCache, entry_key
 
@@ -164,7 +166,8 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
     pandas.DataFrame
         ``marker, pattern, first, last, kind, note, generic, regex, triggers``
         (``generic`` a bool, False when the column is absent; ``regex``
-        compiled; an empty ``pattern`` matches the marker literally; like a
+        compiled by the ``regex`` module, whose matches are bounded in time:
+        see :func:`_find`; an empty ``pattern`` matches the marker literally; like a
         term, it matches in either script and never inside a longer run of
         numerals: :func:`corpus.clean.term_pattern`).
 
@@ -207,9 +210,9 @@ def read_era_markers(path: str | Path | Traversable | None = None) -> pd.DataFra
             if re.compile(source).fullmatch(""):
                 raise CorpusError(f"{where}: pattern {source!r} matches the empty string, so it would match "
                                   "every text; make it require at least one character")
-            regexes.append(re.compile(term_pattern(source)))
+            regexes.append(regex.compile(term_pattern(source)))
             triggers.append(_triggers(re.compile(script_neutral_pattern(source))))  # the guard has no literals
-        except re.error as err:
+        except (re.error, regex.error) as err:
             raise CorpusError(f"{where}: pattern is not a valid regular expression ({err})") from None
     duplicated = table["marker"][table["marker"].duplicated()]
     if len(duplicated):
@@ -259,7 +262,7 @@ class Found(NamedTuple):
 
 def _table(markers: pd.DataFrame) -> list[tuple]:
     """The marker table as plain tuples, once per call: iterating a frame per speech is slow."""
-    columns = ("marker", "kind", "first", "last", "generic", "regex", "triggers")
+    columns = ("marker", "kind", "first", "last", "generic", "regex", "triggers", "pattern")
     return list(zip(*(markers[c].tolist() if c in markers else [None] * len(markers) for c in columns), strict=True))
 
 
@@ -285,13 +288,31 @@ def _windows(text: str, triggers: tuple[str, ...]) -> list[tuple[int, int]]:
     return merged
 
 
-def _find(text: str, table: list[tuple]) -> list[Found]:
+def _bounded(table: list[tuple], n_chars: int) -> dict[str, BoundedPattern]:
+    """Each marker's pattern with a time budget over ``n_chars`` characters (:func:`corpus.features.pattern_budget`)."""
+    seconds = pattern_budget(n_chars)
+    # Shown as written in the table (the compiled one carries the numeral guards); empty is the marker itself.
+    return {row[0]: BoundedPattern(row[5], row[7] or row[0], seconds=seconds, what=f"era marker {row[0]!r}: pattern")
+            for row in table}
+
+
+def _find(text: str, table: list[tuple], *, bounded: dict[str, BoundedPattern] | None = None,
+          where: str = "the text") -> list[Found]:
+    """The markers of ``table`` found in ``text``, most mentioned first.
+
+    Each marker's pattern may take :func:`corpus.features.pattern_budget` of
+    the text's length, or share ``bounded`` (:func:`_bounded`) with other
+    texts; a pattern that runs out raises :class:`CorpusError` naming the
+    marker and ``where``.
+    """
+    bounded = _bounded(table, len(text)) if bounded is None else bounded
     found = []
-    for marker, kind, first, last, generic, regex, triggers in table:
+    for marker, kind, first, last, generic, _, triggers, _ in table:
+        pattern = bounded[marker]
         if triggers:  # every match holds a trigger: run the pattern only around them (a speech is long)
-            count = sum(len(regex.findall(text, start, end)) for start, end in _windows(text, triggers))
+            count = sum(len(pattern.matches(text, start, end, where=where)) for start, end in _windows(text, triggers))
         else:
-            count = len(regex.findall(text))
+            count = len(pattern.matches(text, where=where))
         if count:
             found.append(Found(marker, kind, int(first), int(last), count, bool(generic)))
     return sorted(found, key=lambda f: (-f.count, -f.first))
@@ -502,8 +523,8 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level:
     """
     table = _table(read_era_markers() if markers is None else markers)
     rows = []
-    for doc, found in zip(docs.itertuples(index=False), _find_all(docs["text_clean"].tolist(), table, cache=cache),
-                          strict=True):
+    found_all = _find_all(docs["text_clean"].tolist(), table, cache=cache, ids=docs["id"].tolist())
+    for doc, found in zip(docs.itertuples(index=False), found_all, strict=True):
         estimate = _estimate(found, level=level, year_max=None, model=model)
         year = int(doc.year)
         odds = round(estimate.log10_odds(year), 3)
@@ -517,22 +538,29 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level:
     return frame.astype({"low": "Int64", "high": "Int64", "best": "Int64"})
 
 
-def _find_all(texts: list[str], table: list[tuple], *, cache: SpeechCache | None) -> list[list[Found]]:
-    """:func:`_find` for each text, read from ``cache`` where it holds the result and stored there otherwise."""
+def _find_all(texts: list[str], table: list[tuple], *, cache: SpeechCache | None,
+              ids: list[str] | None = None) -> list[list[Found]]:
+    """:func:`_find` for each text, read from ``cache`` where it holds the result and stored there otherwise.
+
+    Each marker's pattern has one time budget over all the texts (:func:`_bounded`); ``ids`` name the
+    speeches in the error of a pattern that runs out.
+    """
+    bounded = _bounded(table, sum(map(len, texts)))
+    names = [f"speech {i}" for i in ids] if ids is not None else [f"text {n}" for n in range(1, len(texts) + 1)]
     if cache is None:
-        return [_find(text, table) for text in texts]
+        return [_find(text, table, bounded=bounded, where=where) for text, where in zip(texts, names, strict=True)]
     rules = entry_key(repr([(row[0], row[5].pattern) for row in table]), Path(__file__).read_bytes())
     keys = [entry_key(text, rules) for text in texts]
     stored, new, results = cache.get(keys), {}, []
     by_name = {row[0]: row for row in table}
-    for text, key in zip(texts, keys, strict=True):
+    for text, key, where in zip(texts, keys, names, strict=True):
         if key in stored:
             names, counts = stored[key]["marker"].to_pylist(), stored[key]["count"].to_pylist()
             found = [Found(name, by_name[name][1], int(by_name[name][2]), int(by_name[name][3]), count,
                            bool(by_name[name][4])) for name, count in zip(names, counts, strict=True)]
             results.append(sorted(found, key=lambda f: (-f.count, -f.first)))
         else:
-            found = _find(text, table)
+            found = _find(text, table, bounded=bounded, where=where)
             new[key] = pa.table({"marker": pa.array([f.marker for f in found], pa.string()),
                                  "count": pa.array([f.count for f in found], pa.int64())})
             results.append(found)

@@ -17,11 +17,21 @@ Frames out:
   sizes, ``n_paragraphs, n_sections, n_tokens, n_content, n_lexicon``.
 - :func:`doc_similarity` -> a square frame of cosine similarities, speeches in year order;
   :func:`era_similarity` -> the same between eras (mean over pairs of speeches), linear in size.
+
+Patterns. Terms are the user's regular expressions, and some of them never
+finish: ``(a|aa)+b`` backtracks exponentially. They are run by the ``regex``
+module (the syntax of ``re``; it answers many nested repeats such as
+``(\\S+)+x`` at once, and is about as fast as ``re`` on the shipped terms and
+faster on the era markers) with a time bound: a :class:`BoundedPattern` may spend
+:func:`pattern_budget` seconds over all the texts of one command, then raises
+a one-line :class:`~corpus.errors.CorpusError` naming the pattern. KWIC and
+the era markers (:mod:`corpus.kwic`, :mod:`corpus.dating`) use the same.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
@@ -29,6 +39,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import regex
 
 from . import config
 from .arrays import encode_strings
@@ -60,7 +71,7 @@ def _named_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, st
     return dict(terms)
 
 
-def parse_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, re.Pattern]:
+def parse_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, regex.Pattern]:
     """Turn terms into ``{name: compiled pattern}``, as they are matched on ``text_clean``.
 
     A mapping gives names to patterns (a family of variants); a string is
@@ -68,7 +79,8 @@ def parse_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, re.
     Chinese is the literal text; ``"NAME=PATTERN"`` names a pattern.
     Patterns may be written in either script (們 finds 们), and never match
     inside a longer run of numerals (九五 is not in 一九五八年; see
-    :func:`corpus.clean.term_pattern`).
+    :func:`corpus.clean.term_pattern`). They are compiled by the ``regex``
+    module, whose matches can be bounded in time (:class:`BoundedPattern`).
 
     Raises
     ------
@@ -78,9 +90,9 @@ def parse_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, re.
     compiled = {}
     for name, pattern in _named_terms(terms).items():
         try:
-            re.compile(pattern)
-            compiled[name] = re.compile(term_pattern(pattern))
-        except re.error as err:
+            re.compile(pattern)  # the syntax of record, and its error messages
+            compiled[name] = regex.compile(term_pattern(pattern))
+        except (re.error, regex.error) as err:
             raise CorpusError(f"term {pattern!r} is not a valid regular expression ({err})") from None
         if compiled[name].search(""):
             raise CorpusError(f"term {pattern!r} matches the empty string; give at least one character")
@@ -89,19 +101,88 @@ def parse_terms(terms: str | Iterable[str] | Mapping[str, str]) -> dict[str, re.
     return compiled
 
 
+def pattern_budget(n_chars: int) -> float:
+    """Seconds one pattern may spend matching over ``n_chars`` characters of text, in one command.
+
+    :data:`corpus.config.PATTERN_TIMEOUT_S` plus one second per
+    :data:`corpus.config.PATTERN_CHARS_PER_S` characters, so that a slow but
+    linear pattern still finishes on a large corpus. Seconds of processor
+    time, which the ``regex`` module's timeout counts: on an idle machine the
+    wall time, on a busy one less.
+
+    Examples
+    --------
+    >>> pattern_budget(342_000)
+    2.342
+    """
+    return config.PATTERN_TIMEOUT_S + n_chars / config.PATTERN_CHARS_PER_S
+
+
+class BoundedPattern:
+    """A compiled pattern and what is left of its time budget across the texts of one command.
+
+    Parameters
+    ----------
+    compiled : regex.Pattern
+        From :func:`parse_terms` (or ``regex.compile``).
+    shown : str
+        The pattern as the user wrote it, for the error message.
+    seconds : float
+        The budget over all texts, e.g. :func:`pattern_budget` of their total length.
+    what : str
+        What the pattern is, for the error message ("term", "pattern", "era marker '十二五': pattern").
+
+    Examples
+    --------
+    >>> bounded = BoundedPattern(regex.compile("十二五"), "十二五", seconds=2.0)
+    >>> [m.start() for m in bounded.matches("十二五，十二五", where="speech a")]
+    [0, 4]
+    """
+
+    def __init__(self, compiled: regex.Pattern, shown: str, *, seconds: float, what: str = "pattern") -> None:
+        self.compiled, self.shown, self.seconds, self.what = compiled, shown, seconds, what
+        self.spent = 0.0
+
+    def matches(self, text: str, pos: int = 0, endpos: int | None = None, *, where: str) -> list:
+        """Every non-overlapping match in ``text[pos:endpos]``, within the time left.
+
+        Raises
+        ------
+        CorpusError
+            When the budget runs out, naming the pattern and ``where`` (e.g. "speech 003").
+        """
+        started = time.process_time()  # the clock of the regex module's timeout
+        try:
+            # The regex module's timeout runs from the call over the whole iteration, so consume it here.
+            return list(self.compiled.finditer(text, pos, endpos, timeout=max(self.seconds - self.spent, 0.0)))
+        except TimeoutError:
+            raise CorpusError(f"{self.what} {self.shown!r} took more than {self.seconds:.3g} s (stopped on {where}): "
+                              "simplify it (avoid nested repeats such as (a+)+ or (a|aa)+)") from None
+        finally:
+            self.spent += time.process_time() - started
+
+
 def term_counts(docs: pd.DataFrame, terms) -> pd.DataFrame:
     """Occurrences of each term in each speech's ``text_clean`` (non-overlapping matches).
 
     ``pattern`` is the pattern as given; it matches in either script and
     never inside a run of numerals (:func:`parse_terms`). ``per10k`` is the
     rate per 10,000 Han characters of the speech.
+
+    Raises
+    ------
+    CorpusError
+        For a bad term (:func:`parse_terms`), or one that takes longer than
+        :func:`pattern_budget` of the texts' length over all of them.
     """
     given = _named_terms(terms)
-    patterns = parse_terms(given)
+    seconds = pattern_budget(int(docs["text_clean"].str.len().sum()))
+    patterns = {name: BoundedPattern(compiled, given[name], seconds=seconds, what="term")
+                for name, compiled in parse_terms(given).items()}
     rows = []
     for doc in docs[["id", "year", "era", "text_clean", "n_han"]].itertuples(index=False):
         for name, pattern in patterns.items():
-            count = sum(1 for _ in pattern.finditer(doc.text_clean))
+            count = len(pattern.matches(doc.text_clean, where=f"speech {doc.id}"))
             rows.append((doc.id, doc.year, doc.era, name, given[name], count, doc.n_han))
     frame = pd.DataFrame(rows, columns=["doc_id", "year", "era", "term", "pattern", "count", "n_han"])
     return frame.assign(per10k=(frame["count"] / frame["n_han"].where(frame["n_han"] > 0)).fillna(0.0) * 10_000)
@@ -145,6 +226,11 @@ def term_trajectories(
         ``per10k`` is the era's count per 10,000 Han characters (``n_chars``),
         ``docs`` the speeches using the term, ``n_docs`` the era's speeches,
         ``year`` the era's position on a time axis. Eras in time order.
+
+    Raises
+    ------
+    CorpusError
+        As :func:`term_counts`: a bad term, or one that takes too long (:func:`pattern_budget`).
     """
     counts = term_counts(docs, terms)
     rng = np.random.default_rng(random_state)

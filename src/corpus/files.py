@@ -1,4 +1,4 @@
-"""Atomic file writes: write a temporary file beside the target, then rename it.
+"""Atomic file writes (a temporary file beside the target, then a rename) and checksummed cache entries.
 
 A crash, a Ctrl-C or a second process writing at the same time never leaves a
 half-written file under the real name: readers see the old file or the new one.
@@ -6,14 +6,18 @@ half-written file under the real name: readers see the old file or the new one.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.ipc
 
 from . import config
+from .errors import CorpusError
 
 # Ten significant digits: more than any reader needs, and it hides the last-bit differences between CPUs
 # (numpy's and OpenBLAS's SIMD kernels differ by ~1e-14 between AVX2 and AVX-512 machines), so the same data
@@ -66,3 +70,122 @@ def data_resource(data_dir: str | Path | None, name: str) -> Path | Traversable:
         if own.is_file():
             return own
     return config.resource(name)
+
+
+def check_out_dir(path: str | Path) -> Path:
+    """Make sure ``path`` is a folder this process can write in, creating it if missing; return it.
+
+    Called before any work, so that ``corpus report --out PATH`` with a bad
+    ``PATH`` fails at once with one line, not after minutes with a traceback.
+
+    Raises
+    ------
+    CorpusError
+        ``path`` (or a parent) is a file, or the folder cannot be created or written in.
+
+    Examples
+    --------
+    >>> check_out_dir("README.md")                                     # doctest: +SKIP
+    CorpusError: README.md: is a file, not a folder; give --out a folder (it is created if missing)
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise CorpusError(f"{path}: is a file, not a folder; give --out a folder (it is created if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        probe = temp_path(path / "write-check")
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as err:
+        raise CorpusError(f"{path}: cannot write the report there ({err.strerror or err}); "
+                          "give --out a folder you can write in") from None
+    return path
+
+
+# --------------------------------------------------------------------------- checksummed cache entries
+# Both caches (corpus.tokencache, corpus.speechcache) store an entry as one Arrow IPC file named
+# <key>.<sum>.arrow, where sum is the first SUM_DIGITS hex digits of the SHA-256 of its bytes.
+
+SUM_DIGITS = 16
+
+
+def table_bytes(table: pa.Table, *, compression: str | None = None) -> bytes:
+    """``table`` as the bytes of one Arrow IPC file (one record batch, so equal tables give equal bytes)."""
+    sink = pa.BufferOutputStream()
+    options = pa.ipc.IpcWriteOptions(compression=compression)
+    with pa.ipc.new_file(sink, table.schema, options=options) as writer:
+        writer.write_table(table.combine_chunks())
+    return sink.getvalue().to_pybytes()
+
+
+def entry_name(key: str, data: bytes) -> str:
+    """The file name of an entry: its key, then the first :data:`SUM_DIGITS` hex digits of its bytes' SHA-256."""
+    return f"{key}.{hashlib.sha256(data).hexdigest()[:SUM_DIGITS]}.arrow"
+
+
+class EntryFiles:
+    """The entry files of one cache folder (``folder/<key[:2]>/<key>.<sum>.arrow``), listed once per subfolder.
+
+    One ``os.listdir`` per two-character subfolder rather than one glob per key; :meth:`add` records a file
+    this process wrote, so a later lookup through the same object finds it.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._listed: dict[str, set[str]] = {}
+
+    def _names(self, prefix: str) -> set[str]:
+        if prefix not in self._listed:
+            try:
+                self._listed[prefix] = set(os.listdir(self.folder / prefix))
+            except OSError:
+                self._listed[prefix] = set()
+        return self._listed[prefix]
+
+    def of(self, key: str) -> list[Path]:
+        """The files stored under ``key`` (normally one), in name order."""
+        return [self.folder / key[:2] / name for name in sorted(self._names(key[:2]))
+                if name.startswith(key + ".") and name.endswith(".arrow")]
+
+    def path(self, key: str, data: bytes) -> Path:
+        """Where the entry ``data`` of ``key`` goes."""
+        return self.folder / key[:2] / entry_name(key, data)
+
+    def add(self, path: Path) -> None:
+        self._names(path.parent.name).add(path.name)
+
+
+def read_entry(path: Path) -> pa.Table:
+    """The table in an entry file, after its checksum is checked.
+
+    Raises
+    ------
+    FileNotFoundError
+        The file is gone (a concurrent run removed it).
+    OSError
+        It cannot be read (permissions, I/O error): not evidence of damage.
+    ValueError
+        Damaged or foreign: the checksum in its name fails, or its bytes are not an Arrow table. Nothing is
+        parsed before the checksum passes, so damaged bytes never reach the Arrow reader.
+    """
+    data = path.read_bytes()
+    parts = path.name.split(".")
+    if len(parts) != 3 or hashlib.sha256(data).hexdigest()[:SUM_DIGITS] != parts[1]:
+        raise ValueError(f"{path.name}: checksum does not match")
+    try:
+        return pa.ipc.open_file(pa.BufferReader(data)).read_all()
+    except pa.ArrowException as err:
+        raise ValueError(f"{path.name}: not an Arrow table ({err})") from None
+
+
+def remove_quietly(path: Path) -> None:
+    """Delete ``path`` if possible; a read-only cache keeps it (it is checked again, and never trusted, next time)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
+def unwritable_reason(folder: Path, err: OSError) -> str:
+    """Why ``folder`` cannot take an entry, in a few words: ``'/x/cache: Read-only file system'``."""
+    return f"{folder}: {err.strerror or err}"

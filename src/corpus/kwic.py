@@ -6,13 +6,15 @@ finds 高质量发展 even where segmentation would cut it, and a quotation can 
 copied as the speech has it. Paragraph breaks show as ``¶``. A pattern may be
 written in either script and never matches inside a longer run of numerals
 (九五 finds “九五”计划, not 一九五八年), as in :func:`corpus.features.parse_terms`.
+A pattern has a time budget over all the speeches (:func:`corpus.features.pattern_budget`), so that a
+catastrophic one such as ``(a|aa)+b`` ends in an error instead of running for ever.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from .features import parse_terms
+from .features import BoundedPattern, parse_terms, pattern_budget
 
 PARAGRAPH_MARK = "¶"
 
@@ -37,7 +39,8 @@ def kwic(docs: pd.DataFrame, pattern: str, *, width: int = 20) -> pd.DataFrame:
     Raises
     ------
     CorpusError
-        For an invalid regular expression.
+        For an invalid regular expression, or one that takes longer than
+        :func:`corpus.features.pattern_budget` of the texts' length over all of them.
 
     Examples
     --------
@@ -46,10 +49,11 @@ def kwic(docs: pd.DataFrame, pattern: str, *, width: int = 20) -> pd.DataFrame:
     0    002  2011  2011     39  刚刚闭幕、我县“  十二五  ”大幕刚刚开
     """
     (compiled,) = parse_terms([pattern]).values()
+    bounded = BoundedPattern(compiled, pattern, seconds=pattern_budget(int(docs["text_clean"].str.len().sum())))
     rows = []
     for doc in docs[["id", "year", "era", "text_clean"]].itertuples(index=False):
         text = doc.text_clean
-        for match in compiled.finditer(text):
+        for match in bounded.matches(text, where=f"speech {doc.id}"):
             start, end = match.span()
             rows.append((doc.id, doc.year, doc.era, start, _flat(text[max(0, start - width):start]),
                          _flat(match.group()), _flat(text[end:end + width])))

@@ -22,6 +22,7 @@ keyness, TF-IDF and topics leave them out; lexicon terms (十五, 十二五,
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections import Counter, defaultdict
@@ -67,6 +68,10 @@ NUMBER_TOKEN_RE = (
     f"|(?:百分之|千分之|{_NUMBER}分之){_NUMBER})$"  # 百分之九十五, 三分之一
 )
 _NUMBER_TOKEN = re.compile(NUMBER_TOKEN_RE)
+
+
+# The largest lexicon frequency accepted (the segmenters use 64-bit weights).
+MAX_FREQ = 10**12
 
 
 def lexicon_file(data_dir: str | Path | None = None) -> Path | Traversable:
@@ -131,6 +136,9 @@ def read_lexicon(path: str | Path | None = None) -> pd.DataFrame:
         freq = fields[2].strip() if len(fields) == 3 else "0"
         if not freq.isdigit() or not freq.isascii():
             raise CorpusError(f"{where}: frequency {freq!r} is not a whole number")
+        if int(freq) > MAX_FREQ:  # rjieba holds 64 bits; past jieba's own scale a weight means nothing more
+            raise CorpusError(f"{where}: frequency {freq} is out of range; give a whole number from 1 to "
+                              f"{MAX_FREQ:_} (jieba's most frequent word has 318_825), or none for the suggested one")
         if not _TERM_RE.fullmatch(term):
             raise CorpusError(f"{where}: term {term!r} may hold only Han characters, letters and digits")
         if category not in LEXICON_CATEGORIES:
@@ -245,9 +253,19 @@ _SENTENCE_END = re.compile("[。！？；]")
 
 
 def _sentence(text: str, start: int, end: int, *, width: int = 40) -> str:
-    """The sentence around ``text[start:end]``, at most ``width`` characters on each side."""
-    left = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
-    right = next((m.end() for m in _SENTENCE_END.finditer(text, end)), len(text))
+    """The sentence around ``text[start:end]``, at most ``width`` characters on each side.
+
+    Only ``width`` characters on each side are searched for the sentence's
+    ends, so the cost does not grow with the text (a speech may be one line
+    of a million characters).
+
+    Examples
+    --------
+    >>> _sentence("前文。坚持两个同心，再出发。后文", 5, 9)
+    '坚持两个同心，再出发。'
+    """
+    left = max((m.end() for m in _SENTENCE_END.finditer(text, max(0, start - width), start)), default=0)
+    right = next((m.end() for m in _SENTENCE_END.finditer(text, end, end + width)), len(text))
     return text[max(left, start - width):min(right, end + width)]
 
 
@@ -313,7 +331,8 @@ def suggest_terms(
                     term = "".join(t for t, _, _ in window)
                     ngrams[term] += 1
                     ngram_docs[term].add(doc_id)
-                    where.setdefault(term, (doc_id, _sentence(paragraph, window[0][1], window[-1][2])))
+                    if term not in where:
+                        where[term] = (doc_id, _sentence(paragraph, window[0][1], window[-1][2]))
     for term, count in ngrams.items():
         if count >= min_count:
             found[(term, "ngram")] = [count, ngram_docs[term], where[term][1]]
@@ -327,6 +346,25 @@ def suggest_terms(
     frame = frame.assign(_rank=rank).sort_values(["_rank", "count", "term"], ascending=[True, False, True],
                                                  kind="stable")
     return frame.drop(columns="_rank").drop_duplicates("term").reset_index(drop=True)
+
+
+def _covering(spans: list[tuple[str, int, int]], ends: list[int], start: int, end: int) -> list[tuple[str, int, int]]:
+    """The spans that overlap ``[start, end)``, found by bisection: a paragraph may have a million spans.
+
+    ``spans`` are in text order and disjoint; ``ends`` are their end offsets.
+
+    Examples
+    --------
+    >>> spans = [("自主", 0, 2), ("创新能力", 2, 6), ("。", 6, 7)]
+    >>> _covering(spans, [2, 6, 7], 0, 4)
+    [('自主', 0, 2), ('创新能力', 2, 6)]
+    """
+    i = bisect.bisect_right(ends, start)
+    cover = []
+    while i < len(spans) and spans[i][1] < end:
+        cover.append(spans[i])
+        i += 1
+    return cover
 
 
 def audit_lexicon(
@@ -367,10 +405,11 @@ def audit_lexicon(
             if not present:
                 continue
             spans = segmenter.spans(paragraph)
+            ends = [e for _, _, e in spans]  # in order, as the spans are
             for term in present:
                 for match in re.finditer(re.escape(term), paragraph):
                     start, end = match.span()
-                    cover = [(t, s, e) for t, s, e in spans if s < end and e > start]
+                    cover = _covering(spans, ends, start, end)
                     entry = stats.setdefault(term, {"occurrences": 0, "whole": 0, "inside": Counter(),
                                                     "split": Counter()})
                     entry["occurrences"] += 1

@@ -132,7 +132,7 @@ def read_metadata(data_dir: str | Path = config.DATA_DIR) -> pd.DataFrame:
         On the first problem, naming the file, the line and the fix.
     """
     frame, _, problems, _ = _read_metadata(Path(data_dir))
-    _raise_first(problems)
+    raise_first_error(problems)
     return frame
 
 
@@ -150,7 +150,7 @@ def metadata_rows(data_dir: str | Path = config.DATA_DIR) -> pd.DataFrame:
     """
     frame, _, problems, _ = _read_metadata(Path(data_dir))
     if frame is None:
-        _raise_first(problems)
+        raise_first_error(problems)
     return frame
 
 
@@ -472,7 +472,7 @@ def load_docs(
     1  002  2011  十二五
     """
     docs, problems = inspect_corpus(data_dir, by=by)
-    _raise_first(problems)
+    raise_first_error(problems)
     return docs
 
 
@@ -513,12 +513,14 @@ def _resolve_by(by, years: list[int]) -> tuple[str | dict[str, tuple[int, int]],
 
 
 def _uncovered_year(where: str, year: int, ranges: Mapping[str, tuple[int, int]]) -> str:
-    spans = ", ".join(f"{label} {first}-{last}" for label, (first, last) in ranges.items())
+    # As corpus.toml writes them: a label such as "1969-1977" beside its span cannot be misread.
+    spans = ", ".join(f'"{label}" = [{first}, {last}]' for label, (first, last) in ranges.items())
     return (f"{where}: year {year} is in none of the era ranges ({spans}); "
             f"add a range that covers {year} under [eras.ranges] in corpus.toml")
 
 
-def _raise_first(problems: list[Problem]) -> None:
+def raise_first_error(problems: list[Problem]) -> None:
+    """Raise the first error of :func:`inspect_corpus`'s problems as a :class:`CorpusError`; warnings pass."""
     for problem in problems:
         if problem.level == "error":
             raise CorpusError(problem.message)

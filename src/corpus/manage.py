@@ -326,6 +326,8 @@ def add_transcripts(
         raise CorpusError("give --year or --year-from-name, not both")
     pattern = _year_pattern(year_from_name) if year_from_name is not None else None
     data_dir = Path(data_dir)
+    if data_dir.exists() and not data_dir.is_dir():  # no file can go there: say that, not a problem per file
+        raise CorpusError(f"{data_dir}: is a file, not a data folder; pass --data DIR (a folder, new or existing)")
     markers = read_era_markers(era_markers_file(data_dir))
     ready: list[tuple[int, _Ready]] = []
     for index, speech in enumerate(speeches):
@@ -745,6 +747,8 @@ def _metadata_bytes(path: Path, rows: list[dict[str, str]]) -> bytes:
 
 def _existing(data_dir: Path) -> pd.DataFrame:
     """The speeches already in the folder; a broken folder is an error (nothing is added to it)."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise CorpusError(f"{data_dir}: is a file, not a data folder; pass --data DIR (a folder, new or existing)")
     if not (data_dir / config.METADATA_FILE).exists():
         if data_dir.exists() and any(p.suffix.lower() == ".txt" for p in data_dir.iterdir()):
             raise CorpusError(f"{data_dir}: has transcripts but no {config.METADATA_FILE}; restore it before adding")

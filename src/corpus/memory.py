@@ -49,20 +49,38 @@ class Stages:
     peak resident memory (MB) of the process during that stage. The peak is
     sampled every ``interval`` seconds by a thread, which leaves the kernel's
     own high-water mark (``time -v``, ``getrusage``) untouched.
+
+    With ``progress`` (a terminal: ``corpus report`` on a TTY), one tqdm status line shows the stage
+    running, how many of ``expected`` stages are done and the time so far; it is cleared at the end.
+    Messages printed meanwhile should go through :meth:`write` so the line does not tear.
     """
 
-    def __init__(self, *, interval: float = 0.01):
+    def __init__(self, *, interval: float = 0.01, progress: bool = False, expected: int | None = None):
         self.times: dict[str, float] = {}
         self.peak_mb: dict[str, float] = {}
         self.interval = interval
+        self._bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=expected, unit="stage", leave=False, dynamic_ncols=True,
+                             bar_format="{desc} {n_fmt}/{total_fmt} stages [{elapsed}]" if expected
+                             else "{desc} {n_fmt} stages [{elapsed}]")
 
     @contextmanager
     def __call__(self, name: str):
         start, peak, done = time.perf_counter(), [rss_mb()], threading.Event()
+        if self._bar is not None:
+            self._bar.set_description_str(name, refresh=True)
 
         def sample():
+            ticks = 0
             while not done.wait(self.interval):
                 peak[0] = max(peak[0], rss_mb())
+                ticks += 1
+                if self._bar is not None and ticks * self.interval >= 0.5:  # the clock moves on a long stage
+                    ticks = 0
+                    self._bar.refresh()
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -74,6 +92,21 @@ class Stages:
             release_memory()
             self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - start
             self.peak_mb[name] = max(self.peak_mb.get(name, 0.0), peak[0], rss_mb())
+            if self._bar is not None:
+                self._bar.update(1)
+
+    def write(self, message: str, *, file=None) -> None:
+        """Print a line above the progress line (or plainly, without one)."""
+        if self._bar is None:
+            print(message, file=file)
+        else:
+            self._bar.write(message, file=file)
+
+    def close(self) -> None:
+        """Clear the progress line."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
 
     def describe(self) -> str:
         """``timings: load 0.1s 210MB, clean 0.5s 260MB, …; total 9.9s; peak RSS 512 MB (in topics)``."""

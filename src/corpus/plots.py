@@ -1526,3 +1526,320 @@ def plot_topic_words(topic_words: pd.DataFrame, *, labels: list[str] | None = No
     _declutter(list(axes[:len(topics)]))
     data = topic_words.assign(label=[labels[t] for t in topic_words["topic"]]) if labels else topic_words
     return _display(data, axes, "topic_words")
+
+
+def plot_compare(result, *, top_n: int = 15, ax=None, lang: str = "zh") -> FigureDisplay:
+    """What one speech says that its reference did not, and what it drops: a diverging bar chart.
+
+    To the right, the new terms (:attr:`corpus.compare.Comparison.new`) with
+    their count in the speech; to the left, the missing ones
+    (:attr:`corpus.compare.Comparison.missing`) with the count the speech's
+    length would hold at the reference's rate (it has none). New terms come
+    first, in the table's order; a dotted line parts them from the missing.
+
+    Parameters
+    ----------
+    result : Comparison or pandas.DataFrame
+        From :func:`corpus.compare.compare_speech`, or its
+        :func:`corpus.compare.figure_table` (``side, term, kind, value``).
+    top_n : int
+        Most terms a side.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure if omitted.
+    lang : {"zh", "en"}
+        Language of the title and axis label.
+
+    Returns
+    -------
+    FigureDisplay
+        ``data`` is the figure table (the rows drawn); ``name`` is ``"compare_<target>"`` (``"compare"`` for a frame).
+    """
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    from .compare import figure_table
+
+    _labels(lang)  # checks lang
+    text = {
+        "zh": {"title": "{target}：新出现的词与不再使用的词（对照 {reference}）",
+               "title_frame": "新出现的词与不再使用的词",
+               "before": "{year} 年以前的讲话", "rest": "其余全部讲话", "era": "{era} 时期的讲话",
+               "xlabel": "← 对照讲话常用、本篇没有（按篇幅预期的次数） ｜ 本篇新出现（次数） →",
+               "new": "{n:g}次", "missing": "预期{n:.1f}", "empty": "没有新出现或不再使用的词"},
+        "en": {"title": "{target}: new terms and dropped terms (against {reference})",
+               "title_frame": "New and dropped terms",
+               "before": "speeches before {year}", "rest": "every other speech", "era": "the speeches of {era}",
+               "xlabel": "← used steadily by the reference, absent here (expected count) | new here (count) →",
+               "new": "{n:g}", "missing": "expected {n:.1f}", "empty": "no new or dropped terms"},
+    }[lang]
+    if isinstance(result, pd.DataFrame):
+        table, title, name = result.groupby("side", sort=False).head(top_n), text["title_frame"], "compare"
+    else:
+        table, name = figure_table(result, top_n=top_n), f"compare_{result.target}"
+        against = result.against
+        reference = (text["before"].format(year=result.year) if against == "before" else text["rest"]
+                     if against == "rest" else text["era"].format(era=against))
+        title = text["title"].format(target=result.target, reference=reference)
+    table = table.reset_index(drop=True)
+    n = len(table)
+    pitch = min(0.2, (MAX_HEIGHT_IN - 1.3) / max(n, 1))
+    (ax,) = _axes(ax, height=pitch * max(n, 3) + 1.2)
+    if not n:
+        ax.text(0.5, 0.5, text["empty"], ha="center", va="center", transform=ax.transAxes, fontsize=9)
+        ax.set_axis_off()
+        return _display(table, [ax], name)
+    new = table["side"] == "new"
+    values = np.where(new, table["value"], -table["value"]).astype(float)
+    bars = ax.barh(range(n), values, color=[PALETTE["accent"] if v else PALETTE["primary"] for v in new], height=0.7)
+    fontsize = min(7.0, max(5.0, pitch * 72 * 0.7))
+    ax.set_yticks(range(n), [shorten(t, 16) for t in table["term"]], fontsize=fontsize)
+    ax.bar_label(bars, labels=[text["new" if v else "missing"].format(n=x) for v, x in zip(new, table["value"],
+                                                                                          strict=True)],
+                 padding=2, fontsize=min(6.0, fontsize), color=PALETTE["note"])
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", linewidth=0.6)
+    if new.any() and not new.all():
+        ax.axhline(int(new.sum()) - 0.5, color=PALETTE["note"], linewidth=0.6, linestyle=":")
+    limit = max(float(np.abs(values).max()), 1e-9) * 1.35
+    ax.set_xlim(-limit, limit)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True, symmetric=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):,.0f}"))  # counts both ways: no minus
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_xlabel(text["xlabel"], fontsize=_fit_title(text["xlabel"], ax.figure, max_size=8, share=0.8))
+    ax.set_title(title, fontsize=_fit_title(title, ax.figure, max_size=10, share=0.9))
+    _declutter([ax])
+    _fit_over_axes(ax, ax.title)
+    _fit_over_axes(ax, ax.xaxis.label)
+    return _display(table, [ax], name)
+
+
+# --------------------------------------------------------------------------- collocates by era (issue 18)
+
+MAX_COLLOCATE_ROWS = 40
+
+
+def collocate_rows(table: pd.DataFrame, *, top_n: int = 8, measure: str = "logdice",
+                   max_rows: int = MAX_COLLOCATE_ROWS) -> list[str]:
+    """The collocates of :func:`plot_collocates`: each era's best, then second best ..., at most ``max_rows``.
+
+    Only kept rows count (``kept``, see :mod:`corpus.collocates`); every era's first collocate comes
+    before any era's second, the strongest first, so that each era is represented before any has two.
+
+    >>> t = pd.DataFrame({"era": ["a", "a", "b", "b"], "collocate": ["x", "y", "y", "z"],
+    ...                   "logdice": [12.0, 11.0, 13.0, 10.0], "kept": [True, True, True, True]})
+    >>> collocate_rows(t, top_n=2, max_rows=2)
+    ['y', 'x']
+    >>> collocate_rows(t, top_n=2)
+    ['y', 'x', 'z']
+    """
+    eras = list(dict.fromkeys(table["era"]))
+    kept = table[table["kept"]].sort_values([measure, "collocate"], ascending=[False, True], kind="stable")
+    kept = kept.assign(_rank=kept.groupby("era", sort=False).cumcount(),
+                       _era=kept["era"].map({e: i for i, e in enumerate(eras)}))
+    kept = kept[kept["_rank"] < top_n].sort_values(["_rank", measure, "_era", "collocate"],
+                                                   ascending=[True, False, True, True], kind="stable")
+    return list(dict.fromkeys(kept["collocate"]))[:max_rows]
+
+
+def plot_collocates(table: pd.DataFrame, *, top_n: int = 8, measure: str = "logdice", axes=None,
+                    max_rows: int = MAX_COLLOCATE_ROWS, lang: str = "zh") -> FigureDisplay:
+    """The company of a term in each era: collocates x eras, colour the measure, number the co-occurrences.
+
+    Each era brings its ``top_n`` kept collocates; a collocate shared by several eras is one row, so
+    it lines up across them. Rows run from the collocates of the earliest eras to those of the latest
+    (each row sits with the era where it is strongest). Grey: not a collocate there (fewer than
+    ``min_count`` co-occurrences, or none). At most ``max_rows`` rows (the title says when the cap
+    bites), so the figure keeps a page's height at 4 eras or 70.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The collocates frame of :func:`corpus.collocates.collocates`.
+    top_n : int
+        Collocates each era brings.
+    measure : {"logdice", "g2", "mi"}
+        The colour.
+    axes : Axes or sequence of Axes, optional
+        Where to draw (the first); a new figure if omitted.
+    max_rows : int
+        Most collocates drawn.
+    lang : {"zh", "en"}
+        Language of the title and labels.
+
+    Returns
+    -------
+    FigureDisplay
+        ``data``: one row per drawn cell, ``era, collocate, f_xy, f_x, f_y, <measure>, kept``;
+        ``name`` is ``"collocates"``.
+    """
+    text = {
+        "zh": {"title": "“{term}”的搭配词：各时期前 {k} 个（颜色：{measure}；数字：共现次数）",
+               "capped": ("“{term}”的搭配词：各时期前 {k} 个，只显示 {shown} / {total} 个"
+                          "（颜色：{measure}；数字：共现次数）"),
+               "empty": "没有搭配词达到最低共现次数（min_count）", "era": "时期",
+               "measure": {"logdice": "logDice", "g2": "G²（对数似然）", "mi": "MI（互信息）"}},
+        "en": {"title": "Company of “{term}”: top {k} collocates per era (colour: {measure}; number: co-occurrences)",
+               "capped": "Company of “{term}”: top {k} per era, {shown} of {total} shown "
+                         "(colour: {measure}; number: co-occurrences)",
+               "empty": "No collocate reaches the minimum count (min_count)", "era": "Era",
+               "measure": {"logdice": "logDice", "g2": "G² (log-likelihood)", "mi": "MI"}},
+    }
+    _labels(lang)  # checks lang
+    text = text[lang]
+    if measure not in text["measure"]:
+        raise ValueError(f"measure must be logdice, g2 or mi, not {measure!r}")
+    given = None if axes is None else np.asarray(axes, dtype=object).ravel()[:1]
+    summary = table.attrs.get("eras") or {e: {"f_x": 1} for e in dict.fromkeys(table["era"])}
+    eras = [e for e in dict.fromkeys(table["era"]) if summary.get(e, {"f_x": 1})["f_x"]]
+    total = len(collocate_rows(table, top_n=top_n, measure=measure, max_rows=10**9))
+    rows = collocate_rows(table, top_n=top_n, measure=measure, max_rows=max_rows)
+    columns = ["era", "collocate", "f_xy", "f_x", "f_y", measure, "kept"]
+    if not rows:
+        (ax,) = _axes(given, height=1.5)
+        ax.text(0.5, 0.5, text["empty"], ha="center", va="center", transform=ax.transAxes, fontsize=9)
+        ax.set_axis_off()
+        return _display(table.loc[[], columns], [ax], "collocates")
+    cells = table[table["collocate"].isin(rows)].drop_duplicates(["era", "collocate"])
+    shown = cells.set_index(["collocate", "era"])
+    values = shown[measure].where(shown["kept"]).unstack("era").reindex(index=rows, columns=eras).to_numpy(float)
+    counts = shown["f_xy"].unstack("era").reindex(index=rows, columns=eras).to_numpy(float)
+    filled = np.where(np.isfinite(values), values, -np.inf)
+    peak = filled.argmax(axis=1)
+    order = sorted(range(len(rows)), key=lambda i: (peak[i], -filled[i, peak[i]], rows[i]))
+    values, counts, rows = values[order], counts[order], [rows[i] for i in order]
+    height = min(MAX_HEIGHT_IN, 0.17 * len(rows) + 1.8)
+    (ax,) = _axes(given, height=height)
+    finite = values[np.isfinite(values)]
+    low, high = float(finite.min()), float(finite.max())
+    image = ax.imshow(values, cmap=plt.get_cmap("Blues").with_extremes(bad="#eeeeee"), aspect="auto",
+                      interpolation="nearest", vmin=low - 0.25 * max(high - low, 1e-9), vmax=high)
+    fontsize = min(7.0, max(5.0, (height - 1.8) * 72 / len(rows) * 0.75))
+    ax.set_yticks(range(len(rows)), [shorten(r, 10) for r in rows], fontsize=fontsize)
+    ax.set_xlabel(text["era"])
+    ax.figure.colorbar(image, ax=ax, shrink=0.6, label=text["measure"][measure])
+    term = str(table["term"].iloc[0]) if len(table) else ""
+    title = (text["capped"] if total > len(rows) else text["title"]).format(
+        term=term, k=top_n, shown=len(rows), total=total, measure=text["measure"][measure])
+    ax.set_title(title, fontsize=_fit_title(title, ax.figure, max_size=10))
+    ax.spines[:].set_visible(False)
+    _layout(ax.figure)
+    _category_xticks(ax, [str(e) for e in eras], fontsize=7)
+    _declutter([ax])
+    _fit_over_axes(ax, ax.title)
+    middle = (low + high) / 2
+    _cell_texts(ax, np.where(np.isfinite(values), counts, np.nan), "{:.0f}",
+                dark=lambda v: False, max_size=6)
+    for label in ax.texts:  # white numbers on dark cells: the cell's measure, not its count, decides
+        x, y = label.get_position()
+        if values[int(round(y)), int(round(x))] > middle:
+            label.set_color("white")
+    data = cells[cells["era"].isin(eras)][columns].reset_index(drop=True)
+    return _display(data, [ax], "collocates")
+
+
+def plot_periods(result, *, ax=None, lang: str = "zh") -> FigureDisplay:
+    """Years on a time axis, shaded by proposed period, with each break and its bootstrap support.
+
+    Bars are each year's content tokens (the evidence a year brings); a
+    dashed line sits in the middle of the gap where a period breaks, marked
+    with the share of bootstrap replicates that break in the same gap (in
+    brackets: within one gap). Each period is labelled with its years and
+    its top terms; labels that would meet go to a second or third row.
+
+    Parameters
+    ----------
+    result : corpus.breaks.Periods
+        Output of :func:`corpus.breaks.propose_periods`.
+    ax : matplotlib.axes.Axes, optional
+        Where to draw; a new figure if omitted.
+    lang : {"zh", "en"}
+        Language of the title and axis labels.
+
+    Returns
+    -------
+    FigureDisplay
+        ``data`` is one row per year: ``year, n_speeches, n_tokens, period, range_first, range_last,
+        support, support_near, terms`` (the period's); ``name`` is ``"periods"``.
+    """
+    local = {
+        "zh": {"title": ("由用词划分的时期：{k} 个（虚线：分界；百分比：{n} 次自助抽样中同处分界的比例，"
+                         "括号内为相差一格以内）"),
+               "title_plain": "由用词划分的时期：{k} 个（虚线：分界）",
+               "ylabel": "实词数（千）"},
+        "en": {"title": ("Periods proposed from the vocabulary: {k} (dashed: breaks; %: share of {n} bootstrap "
+                         "replicates breaking in the same gap, in brackets within one gap)"),
+               "title_plain": "Periods proposed from the vocabulary: {k} (dashed: breaks)",
+               "ylabel": "Content tokens (thousands)"},
+    }
+    text = _labels(lang)
+    words = local[lang]
+    years, periods, boundaries = result.years, result.periods, result.boundaries
+    data = years.merge(periods[["period", "range_first", "range_last", "support", "support_near", "terms"]],
+                       on="period", how="left")
+    (ax,) = _axes(ax, height=3.2)
+    fig = ax.figure
+    first, last = int(years["year"].min()), int(years["year"].max())
+    colors = era_colors(periods["period"])
+    ax.bar(years["year"], years["n_tokens"] / 1000, width=0.8, color=[colors[p] for p in years["period"]],
+           alpha=0.85, zorder=2)
+    for row in periods.itertuples(index=False):
+        ax.axvspan(row.first - 0.5, row.last + 0.5, color=colors[row.period], alpha=0.10, linewidth=0, zorder=0)
+    pad = _pad(first, last)
+    ax.set_xlim(first - pad, last + pad)
+    ax.set_xlabel(text["year"])
+    ax.set_ylabel(words["ylabel"], fontsize=8)
+    ax.tick_params(axis="both", labelsize=7)
+    title = (words["title"] if result.n_boot else words["title_plain"]).format(k=result.k, n=result.n_boot)
+    ax.set_title(title, fontsize=_fit_title(title, fig, max_size=9))
+    _multi_layout(fig)
+    _layout(fig)
+    width_pt, height_pt = _axes_pt(ax)
+    per_year = width_pt / (last - first + 2 * pad)
+
+    def rows_for(items):
+        """Greedy rows: each (x, width) goes to the first row where it meets no earlier label."""
+        ends, rows = [], []
+        for x, width in items:
+            row = next((i for i, end in enumerate(ends) if end + 4 < x - width / 2), len(ends))
+            if row == len(ends):
+                ends.append(0.0)
+            ends[row] = x + width / 2
+            rows.append(row)
+        return rows
+
+    size = 7.0
+    labels = []
+    for row in periods.itertuples(index=False):
+        span = (row.last - row.first + 1) * per_year
+        terms = [t for t in str(row.terms).split("、") if t][:3]
+        while len(terms) > 1 and text_em("、".join(terms)) * size > max(span, text_em(row.period) * size):
+            terms = terms[:-1]
+        label = row.period + ("\n" + "、".join(terms) if terms else "")
+        labels.append(((row.first + row.last) / 2, label))
+    label_rows = rows_for([(x * per_year, text_em(label) * size) for x, label in labels])
+    marks = [((b.after + b.before) / 2, f"{b.support:.0%}\n({b.support_near:.0%})")
+             for b in boundaries.itertuples(index=False) if result.n_boot]
+    mark_size = 6.5
+    mark_rows = rows_for([(x * per_year, text_em(mark) * mark_size) for x, mark in marks])
+    n_label_rows = max(label_rows, default=-1) + 1
+    n_mark_rows = max(mark_rows, default=-1) + 1
+    label_pt, mark_pt = 2.5 * size, 2.6 * mark_size
+    reserved = n_label_rows * label_pt + n_mark_rows * mark_pt + 4
+    share = max(0.35, 1 - reserved / max(height_pt, 1))
+    ax.set_ylim(0, float(years["n_tokens"].max()) / 1000 / share * 1.02 or 1)
+    top = ax.get_xaxis_transform()
+    for (x, label), row in zip(labels, label_rows, strict=True):
+        ax.annotate(label, (x, 1), xycoords=top, xytext=(0, -2 - row * label_pt), textcoords="offset points",
+                    ha="center", va="top", fontsize=size, linespacing=1.15, color="#222222", zorder=4)
+    for b in boundaries.itertuples(index=False):
+        ax.axvline((b.after + b.before) / 2, color=PALETTE["note"], linestyle="--", linewidth=0.9, zorder=3)
+    for (x, mark), row in zip(marks, mark_rows, strict=True):
+        ax.annotate(mark, (x, 1), xycoords=top, xytext=(0, -2 - n_label_rows * label_pt - row * mark_pt),
+                    textcoords="offset points", ha="center", va="top", fontsize=mark_size, color=PALETTE["accent"],
+                    linespacing=1.1,
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+                    zorder=5)
+    _year_axis(ax, first, last, fontsize=7)
+    ax.grid(axis="y", linewidth=0.3, alpha=0.5)
+    _declutter([ax])
+    _fit_over_axes(ax, ax.title)
+    return _display(data, [ax], "periods")

@@ -17,7 +17,7 @@ import pandas as pd
 
 from . import config
 from .clean import clean_docs, split_paragraphs
-from .dating import date_docs, era_markers_file, read_era_markers
+from .dating import check_years, date_docs, era_markers_file, read_era_markers
 from .errors import CorpusError
 from .features import (
     count_terms,
@@ -29,10 +29,11 @@ from .features import (
     term_trajectories,
     terms_to_chart,
 )
-from .files import write_csv_atomic
+from .files import check_out_dir, write_csv_atomic
+from .htmlpage import explorer_texts, write_html_report
 from .keyness import keyness, keyness_by_era, notable_keyness, word_shift
 from .lexicon import lexicon_file, read_lexicon, read_stopwords, stopwords_file
-from .load import load_docs
+from .load import inspect_corpus, raise_first_error
 from .manifest import code_and_libraries, fingerprint, last_run, up_to_date, write_manifest
 from .memory import Stages
 from .periods import ordered_eras
@@ -50,9 +51,13 @@ from .plots import (
     plot_word_shift,
 )
 from .segment import make_segmenter, segment_docs
-from .speechcache import SpeechCache
+from .speechcache import SpeechCache, cache_notes
 from .study import Study, comparison_pairs, read_study
 from .topics import auto_topics, read_topic_state, write_topic_state
+
+# The stages of a full run, in order (``--timings`` names them; the progress line counts them).
+REPORT_STAGES = ("load", "clean", "overview", "dating", "segment", "documents", "keyness", "trajectories",
+                 "similarity", "topics", "figures", "html")
 
 
 def report_inputs(docs, data_dir: Path, study: Study, *, code: str) -> str:
@@ -126,9 +131,11 @@ def build_report(
     out_dir = data_dir / "figures" if out_dir is None else Path(out_dir)
     study = read_study(data_dir) if study is None else study
     with stages("load"):
-        docs = load_docs(data_dir, by=study.by)
+        docs, problems = inspect_corpus(data_dir, by=study.by)
+        raise_first_error(problems)
         code = fingerprint(code_and_libraries())  # the package's source and library versions, read once
         inputs = report_inputs(docs, data_dir, study, code=code)
+    check_out_dir(out_dir)  # a file, or a folder that cannot be written: one line now, not a traceback later
     if not force and (files := up_to_date(out_dir, inputs)) is not None:
         log(f"up to date: nothing changed since the last report ({len(files)} files in {out_dir})")
         return files
@@ -155,18 +162,17 @@ def build_report(
             save(plot_overview(overview_table(docs, lang=lang), lang=lang))
         with stages("dating"):
             marker_cache = SpeechCache(cached, "markers") if cached else None
-            save(plot_dating(date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)), cache=marker_cache),
-                             lang=lang))
-        for cache in (clean_cache, marker_cache):
-            if cache is not None and cache.damaged:
-                log(f"cache: {cache.damaged} damaged {cache.folder.name} entries recomputed")
-            if cache is not None and cache.unwritable:
-                log(f"cache: cannot store results ({cache.unwritable}); they will be recomputed next time")
+            dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)), cache=marker_cache)
+            save(plot_dating(dated, lang=lang))
+            warnings = [problem.message for problem in problems] + check_years(dated)  # for the HTML page
+        notes = [note for cache in (clean_cache, marker_cache) if cache is not None for note in cache_notes(cache)]
         with stages("segment"):
             lexicon = read_lexicon(lexicon_file(data_dir))
             segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
             tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
-                                  cache_dir=cache_dir, backend=backend)
+                                  cache_dir=cache_dir, backend=backend, log=notes.append)
+        for note in dict.fromkeys(notes):  # a cache folder that cannot be written is said once, not once per cache
+            log(note)
         log(f"segmented {tokens.attrs['segmented']}, cached {tokens.attrs['cached']}")
         with stages("documents"):
             table(documents_table(docs.drop(columns="text_clean"), paragraphs, tokens, terms=lexicon["term"])
@@ -193,6 +199,7 @@ def build_report(
             else:
                 log("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
                     "name the terms to chart in corpus.toml [terms] (corpus init)")
+            texts = explorer_texts(docs)  # the page's explorer keeps a capped share of the texts
             docs = docs.drop(columns="text_clean")
         with stages("similarity"):
             if len(docs) <= config.MAX_FIGURE_ROWS:
@@ -228,5 +235,7 @@ def build_report(
         if saver.reused:
             log(f"figures: {len(saver.keys) - len(saver.reused)} drawn, {len(saver.reused)} unchanged "
                 f"({', '.join(saver.reused)})")
+    with stages("html"):
+        written.append(write_html_report(out_dir, texts=texts, warnings=warnings, files=written, lang=lang))
     write_manifest(out_dir, inputs, written, figures=saver.keys)
     return written

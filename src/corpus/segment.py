@@ -21,7 +21,9 @@ is_stop  bool   stopword, punctuation, number or the placeholder □
 
 Segmentation is cached on disk per speech (:mod:`corpus.tokencache`), keyed
 by a hash of the cleaned text, the engine and its version, the lexicon and the
-options (not the stopwords: ``is_stop`` is recomputed, which is cheap).
+options (not the stopwords: ``is_stop`` is recomputed, which is cheap). A
+damaged entry, or a cache folder that cannot be written, never stops a run:
+the speeches are segmented again and one line says so.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import contextlib
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -44,8 +46,9 @@ from . import config
 from .arrays import encode_strings
 from .clean import paragraphs_of
 from .errors import CorpusError
-from .lexicon import genre_words, mark_stopwords, read_lexicon, read_stopwords
+from .lexicon import MAX_FREQ, genre_words, mark_stopwords, read_lexicon, read_stopwords
 from .memory import release_memory
+from .speechcache import cache_notes
 from .tokencache import TokenCache, empty_chunk
 
 TOKEN_COLUMNS = ("doc_id", "para", "pos", "token", "is_stop")
@@ -57,6 +60,8 @@ PARALLEL_MIN_CHARS = {"jieba": 1_000_000, "rjieba": 30_000_000}
 PROGRESS_MIN_SECONDS = 3.0
 BATCH_CHARS = 2_000_000  # about 1 M tokens: the most held as Python objects at once
 _CHARS_PER_SECOND = {"jieba": 450_000, "rjieba": 9_000_000}
+# The largest lexicon frequency handed to the engine. jieba's most frequent word (的) has 318,825; rjieba keeps
+# frequencies and their total in 64-bit integers, so 2**64 crashed it and a few near it overflow the total.
 
 
 # --------------------------------------------------------------------------- the segmenter
@@ -182,10 +187,37 @@ def make_segmenter(
     frame = lexicon if isinstance(lexicon, pd.DataFrame) else read_lexicon(lexicon)
     terms = tuple(frame["term"])
     freqs = tuple(int(f) for f in frame["freq"]) if "freq" in frame else (0,) * len(terms)
+    _check_freqs(terms, freqs, source=None if isinstance(lexicon, pd.DataFrame) else _lexicon_source(lexicon))
     if not (isinstance(lexicon, pd.DataFrame) and frame.empty):
         extra = tuple(w for w in genre_words(stopwords) if w not in set(terms))
         terms, freqs = terms + extra, freqs + (0,) * len(extra)
     return Segmenter(terms=terms, freqs=freqs, engine=engine, hmm=hmm)
+
+
+def _lexicon_source(lexicon: str | Path | None) -> str:
+    """The lexicon file :func:`make_segmenter` reads for ``lexicon`` (a path, or None for the shipped one)."""
+    return str(lexicon) if lexicon is not None else str(config.resource(config.LEXICON_FILE))
+
+
+def _check_freqs(terms: tuple[str, ...], freqs: tuple[int, ...], *, source: str | None) -> None:
+    """Refuse a frequency the engine cannot hold, naming the file and line when the lexicon came from a file."""
+    for term, freq in zip(terms, freqs, strict=True):
+        if not 0 <= freq <= MAX_FREQ:
+            where = _term_line(source, term) if source else f"lexicon term {term!r}"
+            raise CorpusError(f"{where}: frequency {freq} is out of range; give a whole number from 1 to "
+                              f"{MAX_FREQ:_} (jieba's most frequent word has 318_825), or none for the suggested one")
+
+
+def _term_line(source: str, term: str) -> str:
+    """``FILE line N`` of the lexicon line that defines ``term`` (``FILE`` alone if it cannot be found)."""
+    try:
+        lines = Path(source).read_text(encoding="utf-8-sig", errors="replace").splitlines()
+    except OSError:
+        return source
+    for number, line in enumerate(lines, start=1):
+        if line.split("\t")[0].strip() == term and not line.lstrip().startswith("#"):
+            return f"{source} line {number}"
+    return source
 
 
 def segment_text(text: str, *, segmenter: Segmenter | None = None) -> list[str]:
@@ -287,6 +319,7 @@ def segment_docs(
     n_jobs: int | None = None,
     progress: bool | None = None,
     backend: str | None = None,
+    log: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """Segment every speech's ``text_clean`` into the tokens frame.
 
@@ -309,6 +342,11 @@ def segment_docs(
         A joblib backend for the work, e.g. ``"dask"`` to send it to the
         workers of the running ``dask.distributed.Client`` (``pip install
         'corpus[dask]'``); default: local processes for large inputs.
+    log : callable, optional
+        Receives one line when cache entries were damaged (deleted and
+        segmented again) or the cache cannot be written (the tokens are still
+        returned); default: a warning of the ``corpus`` logger, which Python
+        prints on stderr when logging is not set up.
 
     Returns
     -------
@@ -322,7 +360,7 @@ def segment_docs(
     # One text at a time: a list of every text as Python strings would be ~200 MB at 10,000 speeches.
     keys = [_doc_key(segmenter, text) for text in docs["text_clean"]]
     cache = _token_cache(cache_dir)
-    cached = cache.get(keys) if cache else empty_chunk()
+    cached = cache.get(keys) if cache is not None else empty_chunk()
     have = set(cached["key"].unique().to_pylist())
     work = {key: text for key, text in zip(keys, docs["text_clean"], strict=True) if key not in have}  # split per batch
     n_work, fresh = len(work), empty_chunk()
@@ -330,12 +368,19 @@ def segment_docs(
         batches = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend)
         del work  # the texts: the generator holds them until it is done
         # Through the cache, batch by batch: the results never pile up in memory as well as in the frame.
-        fresh = cache.put_stream(batches) if cache else pa.concat_tables(list(batches))
+        fresh = cache.put_stream(batches) if cache is not None else pa.concat_tables(list(batches))
         del batches
         release_memory()  # the texts and the workers' results, before the frame is built
+    if cache is not None:
+        for line in cache_notes(cache):
+            (log or _warn)(line)
     tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, docs["id"].tolist(), stopwords, keep=segmenter.terms)
     tokens.attrs.update(segmented=n_work, cached=len(set(keys)) - n_work)
     return tokens
+
+
+def _warn(line: str) -> None:
+    logging.getLogger("corpus").warning(line)
 
 
 def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: frozenset[str], *,

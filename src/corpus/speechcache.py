@@ -20,16 +20,12 @@ No pickle: an entry is a plain Arrow table.
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.ipc
 
-from .files import write_bytes_atomic
-
-SUM_DIGITS = 16
+from .files import EntryFiles, read_entry, remove_quietly, table_bytes, unwritable_reason, write_bytes_atomic
 
 
 def entry_key(*parts: str | bytes) -> str:
@@ -38,13 +34,6 @@ def entry_key(*parts: str | bytes) -> str:
     for part in parts:
         digest.update(hashlib.sha256(part.encode() if isinstance(part, str) else part).digest())
     return digest.hexdigest()
-
-
-def _table_bytes(table: pa.Table) -> bytes:
-    sink = pa.BufferOutputStream()
-    with pa.ipc.new_file(sink, table.schema) as writer:
-        writer.write_table(table)
-    return sink.getvalue().to_pybytes()
 
 
 class SpeechCache:
@@ -59,23 +48,13 @@ class SpeechCache:
         self.folder = Path(cache_dir) / kind
         self.damaged = 0
         self.unwritable: str | None = None
-        self._listed: dict[str, list[str]] = {}
-
-    def _files(self, key: str) -> list[Path]:
-        prefix = key[:2]
-        if prefix not in self._listed:  # one listing per subfolder, not one glob per key
-            try:
-                self._listed[prefix] = sorted(os.listdir(self.folder / prefix))
-            except OSError:
-                self._listed[prefix] = []
-        return [self.folder / prefix / name for name in self._listed[prefix]
-                if name.startswith(key) and name.endswith(".arrow")]
+        self._entries = EntryFiles(self.folder)
 
     def get(self, keys: Iterable[str]) -> dict[str, pa.Table]:
         """The entries found for ``keys`` (each checked against its checksum; a bad one is deleted)."""
         found = {}
         for key in dict.fromkeys(keys):
-            for path in self._files(key):
+            for path in self._entries.of(key):
                 table = self._read(path)
                 if table is not None:
                     found[key] = table
@@ -84,26 +63,42 @@ class SpeechCache:
 
     def _read(self, path: Path) -> pa.Table | None:
         try:
-            data = path.read_bytes()
-            if hashlib.sha256(data).hexdigest()[:SUM_DIGITS] != path.name.split(".")[1]:
-                raise ValueError("checksum")
-            return pa.ipc.open_file(pa.BufferReader(data)).read_all()
-        except FileNotFoundError:  # removed by a concurrent run that found it damaged
+            return read_entry(path)
+        except OSError:  # removed by a concurrent run that found it damaged, or unreadable: recompute
             return None
-        except (OSError, ValueError, IndexError, pa.ArrowException):
+        except ValueError:
             self.damaged += 1
-            path.unlink(missing_ok=True)
+            remove_quietly(path)
             return None
 
     def put(self, entries: Mapping[str, pa.Table]) -> None:
         """Store each entry; on the first write that fails, stop and say why in :attr:`unwritable`."""
         for key, table in entries.items():
-            data = _table_bytes(table)
-            path = self.folder / key[:2] / f"{key}.{hashlib.sha256(data).hexdigest()[:SUM_DIGITS]}.arrow"
+            if self.unwritable:
+                return
+            data = table_bytes(table)
+            path = self._entries.path(key, data)
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 if not path.exists():
                     write_bytes_atomic(path, data)
+                self._entries.add(path)
             except OSError as err:
-                self.unwritable = f"{self.folder}: {err.strerror or err}"
+                self.unwritable = unwritable_reason(self.folder.parent, err)
                 return
+
+
+def cache_notes(cache) -> list[str]:
+    """What a run should say about a cache (a :class:`SpeechCache` or :class:`~corpus.tokencache.TokenCache`).
+
+    At most two lines: damaged entries deleted and recomputed, and why results could not be stored. The second
+    names the cache folder, not the kind, so a run with several caches in one unwritable folder can say it once.
+    """
+    notes = []
+    if cache.damaged:
+        notes.append(f"cache: {cache.damaged} damaged {cache.folder.name} entr{'ies' if cache.damaged > 1 else 'y'} "
+                     f"deleted and recomputed ({cache.folder})")
+    if cache.unwritable:
+        notes.append(f"cache: cannot store results ({cache.unwritable}); they will be recomputed next time "
+                     "(set CORPUS_CACHE_DIR to a writable folder)")
+    return notes

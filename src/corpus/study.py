@@ -42,7 +42,7 @@ import datetime as _dt
 import difflib
 import re
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -293,6 +293,139 @@ def write_study(data_dir: str | Path = config.DATA_DIR, *, force: bool = False) 
         raise CorpusError(f"{_shown(path)}: already exists; edit it, or pass --force to replace it with the template")
     write_bytes_atomic(path, study_template().encode("utf-8"))
     return path
+
+
+def write_ranges(data_dir: str | Path, ranges: Mapping[str, Sequence[int]]) -> Path:
+    """Make named ranges the eras of a data folder: write them into its ``corpus.toml``, atomically.
+
+    The file gets ``[eras] by = "ranges"`` and an ``[eras.ranges]`` table of
+    exactly ``ranges``; every other table, key and comment is kept (the old
+    ``[eras]`` keys go, their comments stay). A folder without the file gets
+    one with these two tables only. The result is read back and checked as
+    :func:`read_study` checks it before anything is written.
+
+    Parameters
+    ----------
+    data_dir : path
+        The data folder; it must exist.
+    ranges : mapping of str to (int, int)
+        ``{label: (first, last)}``, checked by :func:`corpus.periods.check_ranges`.
+
+    Returns
+    -------
+    pathlib.Path
+        The study file written.
+
+    Raises
+    ------
+    CorpusError
+        One line, and nothing written: the folder does not exist, the ranges
+        are invalid, the present file cannot be read or parsed, or the file
+        with the new ranges would not be valid (e.g. ``[compare] pairs`` name
+        eras that are not among the ranges).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     print(write_ranges(folder, {"1969-1977": (1969, 1981), "1982-2022": (1982, 2022)}).read_text("utf-8"))
+    [eras]
+    by = "ranges"
+    <BLANKLINE>
+    [eras.ranges]
+    "1969-1977" = [1969, 1981]
+    "1982-2022" = [1982, 2022]
+    <BLANKLINE>
+    """
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise CorpusError(f"{_shown(folder)}: no such data folder; pass --data DIR or create it with `corpus add`")
+    try:
+        checked = check_ranges({label: list(span) if isinstance(span, tuple) else span
+                                for label, span in ranges.items()})
+    except ValueError as err:
+        raise CorpusError(f"not saved: the ranges are invalid: {err}") from None
+    path = folder / STUDY_FILE
+    try:
+        read_study(folder)
+    except CorpusError as err:  # unreadable or not TOML: refused; a wrong [eras] is what is being replaced
+        try:
+            raw = _loads_or_none(path.read_bytes().decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError):
+            raw = None
+        if raw is None:
+            raise CorpusError(f"not saved: {err}") from None
+    text = path.read_bytes().decode("utf-8-sig") if path.exists() else ""
+    raw = tomllib.loads(text)
+    wanted = {**raw, "eras": {"by": "ranges", "ranges": {label: list(span) for label, span in checked.items()}}}
+    new = _replace_eras(text, checked)
+    if _loads_or_none(new) != wanted:  # [eras] written as dotted keys or an inline table: write the file anew
+        new = _dump_toml(wanted)
+    try:
+        _parse(tomllib.loads(new), path)
+    except CorpusError as err:
+        raise CorpusError(f"not saved: with the new ranges, {err}") from None
+    write_bytes_atomic(path, new.encode("utf-8"))
+    return path
+
+
+def _loads_or_none(text: str) -> dict | None:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
+
+
+def _replace_eras(text: str, ranges: dict[str, tuple[int, int]]) -> str:
+    """``text`` with the key lines of [eras] and [eras.ranges] replaced by the ranges; comments and the rest kept."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines()
+    tables: list[tuple[str | None, list[str]]] = [(None, [])]  # (table name, its lines after the header)
+    for line in lines:
+        found = _HEADER.match(line)
+        if found and not line.lstrip().startswith("[["):
+            tables.append((re.sub(r"\s*\.\s*", ".", found.group(1)), [line]))
+        else:
+            tables[-1][1].append(line)
+    new_keys = {"eras": ['by = "ranges"'],
+                "eras.ranges": [f"{_toml(label)} = [{first}, {last}]" for label, (first, last) in ranges.items()]}
+    out: list[str] = []
+    for name, block in tables:
+        if name in new_keys:
+            kept = [line for line in block[1:] if not line.strip() or line.lstrip().startswith("#")]
+            block = [block[0], *new_keys.pop(name), *kept]
+            if name == "eras" and "eras.ranges" in new_keys and not any(n == "eras.ranges" for n, _ in tables):
+                block += ["", "[eras.ranges]", *new_keys.pop("eras.ranges")]
+        out.extend(block)
+    for name, keys in new_keys.items():  # no such table in the file: append it
+        if out and out[-1].strip():
+            out.append("")
+        out.extend([f"[{name}]", *keys])
+    return newline.join(out) + (newline if out else "")
+
+
+def _dump_toml(raw: dict) -> str:
+    """The study file's tables as TOML (its values are text, numbers, arrays and tables only)."""
+    lines: list[str] = []
+
+    def table(name: str, values: dict) -> None:
+        lines.extend([f"[{name}]", *(f"{_key(key)} = {_toml(value)}" for key, value in values.items()
+                                      if not isinstance(value, dict)), ""])
+        for key, value in values.items():
+            if isinstance(value, dict):
+                table(f"{name}.{_key(key)}", value)
+
+    for name, values in raw.items():
+        table(_key(name), values)
+    return "\n".join(lines)
+
+
+def _key(key: str) -> str:
+    """A TOML key: bare when it can be, else quoted."""
+    return key if re.fullmatch(r"[A-Za-z_]+", key) else _toml(key)
 
 
 # ── parsing the file ─────────────────────────────────────────────────────────────────────────────────────────

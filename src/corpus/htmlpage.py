@@ -1,0 +1,602 @@
+"""One file to send: ``report.html``, a self-contained interactive page of a report's figures and tables.
+
+:func:`write_html_report` reads what :func:`corpus.report.build_report` wrote into its output folder (every
+``NAME.svg`` with its ``NAME.csv``, and the tables ``documents.csv``, ``keyness_by_era.csv``, ``era_tfidf.csv``,
+``topic_words.csv`` …) and writes one HTML file that needs no network and no Chinese font on the reader's
+machine:
+
+- the corpus summary (from ``documents.csv``) and the warnings given;
+- every figure as its own SVG inline (matplotlib writes text as paths, so Chinese needs no font), with its
+  caption and a download of its CSV built in the page (a ``Blob`` from the CSV text embedded as JSON: the
+  bytes of the file, byte-order mark included);
+- sortable tables (at most :data:`MAX_TABLE_ROWS` rows shown each; the download holds every row);
+- an explorer: a term or regular expression gives its rate per 10,000 Han characters in each era (a table
+  and a Vega-Lite chart) and its KWIC lines, over the cleaned texts embedded in the page (at most
+  :data:`MAX_TEXT_CHARS` characters in all: beyond that, the first characters of each speech, as the page
+  says); a click on a keyness term explores it;
+- a subset of Noto Sans CJK (:func:`corpus.plots.cjk_font_path`) holding exactly the characters of the page,
+  as WOFF in ``@font-face``, so the tables and KWIC lines render without a Chinese font.
+
+The chart library is Vega-Lite with Vega and vega-embed, the bundle that ``vl-convert-python`` builds
+(``vl_convert.javascript_bundle()``, 0.9 MB), vendored as ``resources/htmlpage_vega.js`` and inlined; without
+it the explorer shows its table and KWIC lines and no chart. Everything else is a few lines of JavaScript
+(:data:`SCRIPT`).
+
+The explorer's texts come in as a small frame (:func:`explorer_texts`), so the report can drop the cleaned
+texts early. Pure helpers build the page (:func:`page_html`); only :func:`write_html_report` reads and writes.
+The same files and texts give the same bytes.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from . import config
+from .clean import count_han
+from .files import write_bytes_atomic
+from .periods import ordered_eras
+from .plots import cjk_font_path
+
+HTML_FILE = "report.html"
+# Vega, Vega-Lite and vega-embed, vendored from vl-convert-python (resources/htmlpage_vega.md says how).
+VEGA_FILE = "htmlpage_vega.js"
+# ~3 MB of UTF-8 Chinese: the explorer's texts; beyond it each speech keeps its first characters (see explorer_texts).
+MAX_TEXT_CHARS = 1_000_000
+# Rows of a table shown in the page; the CSV download always holds them all.
+MAX_TABLE_ROWS = 1000
+# KWIC lines shown at once, and the characters of context each side.
+MAX_KWIC_LINES = 300
+KWIC_WIDTH = 20
+FONT_FAMILY = "CorpusCJK"
+# The collection's Simplified Chinese face (the first face is Japanese).
+FONT_NUMBER = 2
+
+TABLES = ("documents", "keyness_by_era", "era_tfidf", "topic_words", "topic_prevalence", "keyness_pairs",
+          "topic_changes", "topic_stability", "dating")
+"""Tables shown sortable in the page, in this order, when the report wrote them."""
+
+KEYNESS_TABLES = ("keyness_by_era", "keyness_pairs", "era_tfidf", "topic_words", "word_shift")
+"""Tables whose ``term`` cells explore the term when clicked."""
+
+CAPTIONS: dict[str, dict[str, str]] = {
+    "corpus_overview": {"zh": "每篇讲话的规模（汉字数），按年份；斜线：年份仅据标题。",
+                        "en": "Size of each speech (Han characters) by year; hatched: the year comes only from "
+                              "the title."},
+    "term_trajectories": {"zh": "研究文件所列提法每万汉字出现次数：线为各时期合计，圈为单篇讲话。",
+                          "en": "The study's terms per 10,000 Han characters: line = era total, circles = single "
+                                "speeches."},
+    "keyness_by_era": {"zh": "各时期对其余时期最有区别性的词（带符号的 G²）及其次数。",
+                       "en": "The most distinctive words of each era against the rest (signed G²), with their counts."},
+    "word_shift": {"zh": "哪些词造成了两个时期用词的差异。",
+                   "en": "Which words account for the difference between the pair of eras."},
+    "doc_similarity": {"zh": "讲话之间（或时期之间）的 TF-IDF 余弦相似度。",
+                       "en": "TF-IDF cosine similarity between speeches (or eras)."},
+    "dating": {"zh": "每篇讲话的年代标志词窗口、推断年份范围（黄）、最可能年份（●）和元数据年份（◆，红：不在范围内）。",
+               "en": "Per speech: its era markers' windows, the estimated years (yellow), the best guess (●) and the "
+                     "metadata year (◆, red when outside)."},
+    "topic_coherence": {"zh": "按 NPMI 一致性选择主题数 k。",
+                        "en": "Choosing the number of topics k by NPMI coherence."},
+    "topic_prevalence": {"zh": "各时期的主题占比（段落为单位）。", "en": "Topic shares by era (paragraphs as units)."},
+    "topic_words": {"zh": "各主题权重最高的词。", "en": "The top words of each topic."},
+}
+"""Caption of each figure, per language; ``word_shift_2`` … take ``word_shift``'s."""
+
+TEXT: dict[str, dict[str, str]] = {
+    "zh": {
+        "title": "语料报告", "summary": "概况", "figures": "图", "tables": "表", "explorer": "检索",
+        "warnings": "警告", "no_warnings": "无警告。", "download": "下载 CSV", "speeches": "讲话",
+        "years": "年份", "eras": "时期", "han": "汉字", "era_scheme": "时期划分",
+        "rows_shown": "显示前 {shown:,} 行，共 {total:,} 行（CSV 含全部）。",
+        "csv_missing": "CSV 太大，未嵌入本页：见同一文件夹中的 {name}.csv。",
+        "query": "词语或正则表达式",
+        "explorer_help": "输入词语或正则表达式（如 高质量(追赶)?发展）；点击关键词表中的词也可检索。",
+        "texts_all": "检索范围：全部 {n:,} 篇讲话的清洗后全文（{chars:,} 字）。",
+        "texts_cut": "检索范围有上限：每篇讲话只取前 {limit:,} 字（{chars:,} / {total:,} 字，{share:.0%}），"
+                     "{cut:,} 篇被截断；完整结果请用 corpus terms / corpus kwic。",
+        "per10k": "每万汉字", "count": "次数", "docs": "讲话数", "n_han": "汉字数", "era": "时期",
+        "matches": "{n} 处匹配，{d} 篇讲话", "kwic_shown": "；显示前 {k} 行",
+        "bad_pattern": "不是有效的正则表达式，按字面检索",
+        "speech": "讲话",
+    },
+    "en": {
+        "title": "Corpus report", "summary": "Summary", "figures": "Figures", "tables": "Tables",
+        "explorer": "Explorer",
+        "warnings": "Warnings", "no_warnings": "No warnings.", "download": "Download CSV", "speeches": "Speeches",
+        "years": "Years", "eras": "Eras", "han": "Han characters", "era_scheme": "Eras",
+        "rows_shown": "Showing the first {shown:,} of {total:,} rows (the CSV has them all).",
+        "csv_missing": "CSV too large to embed: see {name}.csv beside this page.",
+        "query": "Term or regular expression",
+        "explorer_help": "Type a term or a regular expression (e.g. 高质量(追赶)?发展), or click a term in a "
+                         "keyness table.",
+        "texts_all": "Searching the full cleaned text of all {n:,} speeches ({chars:,} characters).",
+        "texts_cut": "Capped: the first {limit:,} characters of each speech ({chars:,} of {total:,}, {share:.0%}); "
+                     "{cut:,} speeches cut. For complete counts use corpus terms / corpus kwic.",
+        "per10k": "per 10k Han", "count": "count", "docs": "speeches", "n_han": "Han chars", "era": "era",
+        "matches": "{n} matches in {d} speeches", "kwic_shown": "; showing the first {k} lines",
+        "bad_pattern": "not a valid regular expression: searched literally", "speech": "speech",
+    },
+}
+"""The page's own words, per language."""
+
+# Embedded CSVs above this size are left out of the page (the page says so and names the file).
+MAX_EMBED_BYTES = 3_000_000
+
+STYLE = """
+body{font-family:"%(font)s","Noto Sans CJK SC","Source Han Sans SC",sans-serif;margin:0 auto;max-width:1100px;
+padding:0 1em 3em;color:#1c2833;line-height:1.5}
+button,input{font:inherit}
+button{font-size:.85em}
+dl{display:grid;grid-template-columns:max-content auto;gap:.1em 1.5em}
+dd{margin:0}
+nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ccc;padding:.4em 0;z-index:2}
+nav a{margin-right:1.2em;color:#1b4f72}
+figure{margin:1.5em 0;border-top:1px solid #eee;padding-top:.8em}
+figure svg{max-width:100%%;height:auto}
+figcaption{font-size:.95em;color:#333}
+.warnings li{color:#922b21}
+.note{color:#555;font-size:.9em}
+.tablewrap{max-height:28em;overflow:auto;border:1px solid #ddd;margin:.5em 0 1.5em}
+table{border-collapse:collapse;font-size:.85em}
+th,td{padding:.15em .5em;border-bottom:1px solid #eee;white-space:nowrap;text-align:left}
+thead th{position:sticky;top:0;background:#f4f6f7;cursor:pointer}
+th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
+button.term{border:0;background:none;color:#1b4f72;cursor:pointer;padding:0;font:inherit;text-decoration:underline}
+#explorer-query{font:inherit;font-size:1.1em;width:24em;max-width:100%%;padding:.2em .4em}
+#explorer-chart{width:100%%;min-height:1em}
+#kwic td.left{text-align:right}
+#kwic mark{background:#f4d03f}
+"""
+
+SCRIPT = r"""
+(function () {
+  "use strict";
+  var DATA = JSON.parse(document.getElementById("corpus-data").textContent);
+  var T = DATA.text;
+  function saveCsv(name) {
+    var blob = new Blob([DATA.csv[name]], {type: "text/csv;charset=utf-8"});
+    var a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = name + ".csv";
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(function () { URL.revokeObjectURL(a.href); }, 1000);
+  }
+  document.querySelectorAll("button[data-csv]").forEach(function (b) {
+    b.addEventListener("click", function () { saveCsv(b.getAttribute("data-csv")); });
+  });
+  function cellValue(cell) {
+    var s = cell.textContent, n = Number(s);
+    return s.trim() !== "" && isFinite(n) ? n : s;
+  }
+  function compare(x, y) {
+    if (typeof x === "number" && typeof y === "number") { return x - y; }
+    if (typeof x === "number") { return -1; }
+    if (typeof y === "number") { return 1; }
+    return x.localeCompare(y, "zh");
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    table.tHead.addEventListener("click", function (event) {
+      var th = event.target.closest("th");
+      if (!th) { return; }
+      var col = th.cellIndex, sign = th.getAttribute("aria-sort") === "ascending" ? -1 : 1;
+      table.tHead.querySelectorAll("th").forEach(function (h) { h.removeAttribute("aria-sort"); });
+      th.setAttribute("aria-sort", sign === 1 ? "ascending" : "descending");
+      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (a, b) { return sign * compare(cellValue(a.cells[col]), cellValue(b.cells[col])); });
+      var fragment = document.createDocumentFragment();
+      rows.forEach(function (row) { fragment.appendChild(row); });
+      body.appendChild(fragment);
+    });
+  });
+  var input = document.getElementById("explorer-query");
+  var status = document.getElementById("explorer-status");
+  function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+  function compile(query) {
+    try {
+      return [new RegExp(query, "gu"), ""];
+    } catch (e) {
+      return [new RegExp(escapeRegExp(query), "gu"), T.bad_pattern];
+    }
+  }
+  function cell(row, text, cls) {
+    var td = document.createElement("td");
+    td.textContent = text;
+    if (cls) { td.className = cls; }
+    row.appendChild(td);
+    return td;
+  }
+  function drawChart(rows) {
+    var target = document.getElementById("explorer-chart");
+    if (!window.vegaEmbed) { return; }
+    var spec = {
+      width: "container", height: 200, data: {values: rows},
+      mark: {type: "line", point: true, color: "#1b4f72"},
+      encoding: {
+        x: {field: "era", type: "ordinal", sort: DATA.eras, title: T.era, axis: {labelAngle: 0}},
+        y: {field: "per10k", type: "quantitative", title: T.per10k},
+        tooltip: [{field: "era"}, {field: "count"}, {field: "per10k", format: ".2f"}, {field: "docs"}]
+      },
+      config: {font: DATA.font, axis: {labelFont: DATA.font, titleFont: DATA.font}}
+    };
+    window.vegaEmbed(target, spec, {actions: false, renderer: "svg"})
+      .catch(function (e) { status.textContent = String(e); });
+  }
+  function explore() {
+    var query = input.value, kwic = document.querySelector("#kwic tbody");
+    var counts = document.querySelector("#explorer-counts tbody");
+    kwic.textContent = "";
+    counts.textContent = "";
+    if (!query) { status.textContent = ""; drawChart([]); return; }
+    var compiled = compile(query), re = compiled[0], byEra = {}, lines = 0, total = 0, docs = 0;
+    DATA.eras.forEach(function (era) { byEra[era] = {era: era, count: 0, n_han: 0, docs: 0}; });
+    DATA.texts.forEach(function (t) {
+      var found = 0, era = byEra[t.era];
+      era.n_han += t.n_han;
+      for (var m of t.text.matchAll(re)) {
+        if (!m[0]) { continue; }
+        found += 1;
+        if (lines < DATA.max_kwic) {
+          var row = document.createElement("tr"), at = m.index, end = at + m[0].length;
+          cell(row, t.id + " (" + t.year + ")", "doc");
+          cell(row, t.text.slice(Math.max(0, at - DATA.width), at), "left");
+          var mark = document.createElement("mark");
+          mark.textContent = m[0];
+          cell(row, "", "match").appendChild(mark);
+          cell(row, t.text.slice(end, end + DATA.width), "right");
+          kwic.appendChild(row);
+          lines += 1;
+        }
+      }
+      era.count += found;
+      total += found;
+      if (found) { era.docs += 1; docs += 1; }
+    });
+    var rows = DATA.eras.map(function (name) {
+      var e = byEra[name];
+      return {era: name, count: e.count, per10k: e.n_han ? e.count * 10000 / e.n_han : 0, docs: e.docs, n_han: e.n_han};
+    });
+    rows.forEach(function (r) {
+      var tr = document.createElement("tr");
+      [r.era, r.count, r.per10k.toFixed(2), r.docs, r.n_han].forEach(function (v) { cell(tr, String(v)); });
+      counts.appendChild(tr);
+    });
+    status.textContent = T.matches.replace("{n}", total).replace("{d}", docs) +
+      (total > lines ? T.kwic_shown.replace("{k}", lines) : "") + (compiled[1] ? " (" + compiled[1] + ")" : "");
+    drawChart(rows);
+  }
+  input.addEventListener("input", explore);
+  document.querySelectorAll("button.term").forEach(function (b) {
+    b.addEventListener("click", function () {
+      input.value = escapeRegExp(b.textContent);
+      explore();
+      document.getElementById("explorer").scrollIntoView();
+    });
+  });
+  explore();
+})();
+"""
+"""The page's own JavaScript: CSV downloads, table sorting, the explorer (with vega-embed when present)."""
+
+
+def explorer_texts(docs: pd.DataFrame, *, max_chars: int = MAX_TEXT_CHARS) -> pd.DataFrame:
+    """The cleaned texts the explorer searches, at most ``max_chars`` characters in all.
+
+    When the texts are longer, every speech keeps its first ``limit`` characters, the largest ``limit``
+    within ``max_chars`` (short speeches stay whole), so that each speech still counts.
+
+    Parameters
+    ----------
+    docs : pandas.DataFrame
+        A cleaned docs frame: ``id``, ``year``, ``era``, ``title``, ``text_clean``.
+    max_chars : int
+        Most characters kept in all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per speech in time order (year, then id): ``id, year, era, title, text, n_han, n_chars``,
+        where ``text`` is the (cut) cleaned text, ``n_han`` its Han characters and ``n_chars`` the length of
+        the whole cleaned text; ``attrs["limit"]`` is the cut (None when nothing was cut).
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"id": ["a", "b"], "year": [2006, 2011], "era": ["2006", "2011"],
+    ...                      "title": ["甲", "乙"], "text_clean": ["工会工作", "高质量发展高质量发展"]})
+    >>> explorer_texts(docs, max_chars=8)[["id", "text", "n_han"]].values.tolist()
+    [['a', '工会工作', 4], ['b', '高质量发', 4]]
+    """
+    docs = docs.sort_values(["year", "id"], kind="stable")
+    full = [str(text) for text in docs["text_clean"]]
+    limit = text_limit([len(text) for text in full], max_chars=max_chars)
+    texts = full if limit is None else [text[:limit] for text in full]
+    frame = pd.DataFrame({
+        "id": docs["id"].astype(str).to_numpy(), "year": docs["year"].astype(int).to_numpy(),
+        "era": docs["era"].astype(str).to_numpy(), "title": docs["title"].astype(str).to_numpy(), "text": texts,
+        "n_han": [count_han(text) for text in texts], "n_chars": [len(text) for text in full],
+    })
+    frame.attrs["limit"] = limit
+    return frame
+
+
+def text_limit(lengths: Sequence[int], *, max_chars: int) -> int | None:
+    """The largest per-text cut that keeps ``sum(min(n, cut))`` within ``max_chars``; None if all fit.
+
+    >>> text_limit([10, 10, 100], max_chars=60)
+    40
+    >>> text_limit([10, 20], max_chars=60) is None
+    True
+    """
+    if sum(lengths) <= max_chars:
+        return None
+    rest, left = sorted(lengths), max_chars
+    for i, n in enumerate(rest):
+        share = left // (len(rest) - i)
+        if n > share:
+            return share
+        left -= n
+    return None  # pragma: no cover  (unreachable: the sum exceeds max_chars)
+
+
+def inline_svg(svg: str, *, prefix: str) -> str:
+    """An SVG file's text ready to sit inside HTML: no XML prolog, doctype, metadata or namespace URLs,
+    and every id prefixed (``prefix-``) so that figures on one page do not share clip paths or glyphs.
+
+    >>> inline_svg('<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"><g id="a" '
+    ...            'clip-path="url(#a)"/><use xlink:href="#a"/></svg>', prefix="f")
+    '<svg><g id="f-a" clip-path="url(#f-a)"/><use xlink:href="#f-a"/></svg>'
+    """
+    svg = svg[svg.index("<svg"):]
+    svg = re.sub(r"\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", svg)
+    svg = re.sub(r'\bid="([^"]+)"', rf'id="{prefix}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{prefix}-\1)", svg)
+    return re.sub(r'((?:xlink:)?href)="#([^"]+)"', rf'\1="#{prefix}-\2"', svg).strip()
+
+
+def font_face_css(chars: Iterable[str], *, font_path: Path | None = None) -> str:
+    """A ``@font-face`` rule with Noto Sans CJK SC cut to ``chars``, as WOFF inline; "" without the font.
+
+    The subset is deterministic (no timestamp), so the same characters give the same bytes.
+    """
+    font_path = cjk_font_path() if font_path is None else font_path
+    if font_path is None:
+        return ""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    options = subset.Options()
+    options.flavor, options.layout_features, options.hinting, options.name_IDs = "woff", [], False, ["*"]
+    font = TTFont(str(font_path), fontNumber=FONT_NUMBER, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=sorted({ord(c) for c in chars if c.isprintable() and not c.isspace()}))
+    subsetter.subset(font)
+    font.flavor = "woff"
+    buffer = io.BytesIO()
+    font.save(buffer)
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f'@font-face{{font-family:"{FONT_FAMILY}";src:url(data:font/woff;base64,{data}) format("woff")}}'
+
+
+def vega_bundle() -> str:
+    """Vega, Vega-Lite and vega-embed as one script; "" when there is none.
+
+    The copy shipped in ``resources/`` (see ``htmlpage_vega.md``), else ``vl-convert-python``'s (slow: it
+    builds the bundle, ~12 s), else none.
+    """
+    shipped = config.resource(VEGA_FILE)
+    if shipped.is_file():
+        return shipped.read_text(encoding="utf-8")
+    try:
+        import vl_convert
+    except ImportError:
+        return ""
+    return vl_convert.javascript_bundle()
+
+
+def script_json(value) -> str:
+    """``value`` as JSON that is safe inside ``<script>``: sorted keys, and ``<``, ``>``, ``&`` escaped."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _script(code: str) -> str:
+    return "<script>" + re.sub(r"</(script)", r"<\\/\1", code, flags=re.I) + "</script>"
+
+
+def table_html(csv_text: str, *, name: str, max_rows: int = MAX_TABLE_ROWS, terms: bool = False,
+               lang: str = "zh") -> str:
+    """A sortable HTML table of a CSV's text (cells as written), at most ``max_rows`` rows.
+
+    ``terms``: the ``term`` column's cells are buttons that explore the term.
+    """
+    frame = pd.read_csv(io.StringIO(csv_text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
+    shown = frame.head(max_rows)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    term_col = list(frame.columns).index("term") if terms and "term" in frame.columns else -1
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = [f'<td><button class="term">{html.escape(v)}</button></td>' if i == term_col
+                 else f"<td>{html.escape(v)}</td>" for i, v in enumerate(row)]
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    note = ""
+    if len(frame) > max_rows:
+        note = f'<p class="note">{html.escape(TEXT[lang]["rows_shown"].format(shown=max_rows, total=len(frame)))}</p>'
+    return (f'{note}<div class="tablewrap"><table class="sortable" id="table-{html.escape(name)}">'
+            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+
+
+def summary_html(documents_csv: str | None, *, warnings: Sequence[str], lang: str = "zh") -> str:
+    """The summary section: speeches, years, eras, Han characters, the era grouping and why; the warnings."""
+    text, items = TEXT[lang], []
+    if documents_csv is not None:
+        docs = pd.read_csv(io.StringIO(documents_csv.lstrip("\ufeff")), dtype={"id": str, "era": str})
+        items = [(text["speeches"], f"{len(docs):,}")]
+        if len(docs) and {"year", "era"} <= set(docs.columns):
+            items += [(text["years"], f"{docs['year'].min()}–{docs['year'].max()}"),
+                      (text["eras"], f"{docs['era'].nunique():,}")]
+        if len(docs):
+            if "n_han" in docs:
+                items.append((text["han"], f"{int(docs['n_han'].sum()):,}"))
+            if "era_scheme" in docs:
+                items.append((text["era_scheme"], f"{docs['era_scheme'].iloc[0]} ({docs['era_reason'].iloc[0]})"))
+    listed = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in items)
+    shown = ("<ul class=\"warnings\">" + "".join(f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>"
+             if warnings else f"<p>{html.escape(text['no_warnings'])}</p>")
+    return (f'<section id="summary"><h2>{html.escape(text["summary"])}</h2><dl>{listed}</dl>'
+            f'<h3>{html.escape(text["warnings"])}</h3>{shown}</section>')
+
+
+def caption_of(name: str, *, lang: str = "zh") -> str:
+    """The caption of figure ``name`` (``word_shift_2`` takes ``word_shift``'s); "" for an unknown figure."""
+    base = re.sub(r"_\d+$", "", name)
+    return CAPTIONS.get(base, CAPTIONS.get(name, {})).get(lang, "")
+
+
+def texts_note(texts: pd.DataFrame, *, lang: str = "zh") -> str:
+    """What the explorer searches: all the text, or how it was capped."""
+    total, chars = int(texts["n_chars"].sum()), int(texts["text"].str.len().sum())
+    limit = texts.attrs.get("limit")
+    if limit is None:
+        return TEXT[lang]["texts_all"].format(n=len(texts), chars=chars)
+    cut = int((texts["n_chars"] > limit).sum())
+    return TEXT[lang]["texts_cut"].format(limit=limit, chars=chars, total=total, share=chars / max(total, 1), cut=cut)
+
+
+def page_html(*, figures: Mapping[str, str], csvs: Mapping[str, str | None], texts: pd.DataFrame,
+              warnings: Sequence[str] = (), title: str | None = None, lang: str = "zh", vega_js: str = "",
+              font_css: str | Callable[[str], str] = "") -> str:
+    """The whole page as a string.
+
+    Parameters
+    ----------
+    figures : mapping
+        Figure name → its SVG file's text, in page order.
+    csvs : mapping
+        Name → CSV text (as read from the file, byte-order mark kept) of every figure and table, or None when
+        too large to embed.
+    texts : pandas.DataFrame
+        :func:`explorer_texts`.
+    warnings : sequence of str
+        Shown in the summary.
+    title : str, optional
+        The page's heading; default "语料报告" / "Corpus report".
+    lang : {"zh", "en"}
+        Language of the page's own words.
+    vega_js : str
+        The Vega bundle (:func:`vega_bundle`); "" for no chart.
+    font_css : str or callable
+        A ``@font-face`` rule, or a function of the page's text that returns one (:func:`font_face_css`).
+    """
+    text = TEXT[lang]
+    title = title or text["title"]
+    esc = html.escape
+    parts = [summary_html(csvs.get("documents"), warnings=warnings, lang=lang)]
+    parts.append(f'<section id="figures"><h2>{esc(text["figures"])}</h2>')
+    for name, svg in figures.items():
+        parts.append(f'<figure id="figure-{esc(name)}">{inline_svg(svg, prefix=name)}'
+                     f"<figcaption><b>{esc(name)}</b>: {esc(caption_of(name, lang=lang))} "
+                     f"{_download(name, csvs.get(name, ''), lang=lang)}</figcaption></figure>")
+    parts.append("</section>")
+    parts.append(
+        f'<section id="explorer"><h2>{esc(text["explorer"])}</h2><p>{esc(text["explorer_help"])}</p>'
+        f'<p class="note" id="explorer-note">{esc(texts_note(texts, lang=lang))}</p>'
+        f'<input id="explorer-query" type="search" placeholder="{esc(text["query"])}" autocomplete="off">'
+        f'<p id="explorer-status" class="note"></p><div id="explorer-chart"></div>'
+        f'<div class="tablewrap"><table id="explorer-counts"><thead><tr>'
+        + "".join(f"<th>{esc(text[k])}</th>" for k in ("era", "count", "per10k", "docs", "n_han"))
+        + '</tr></thead><tbody></tbody></table></div><div class="tablewrap"><table id="kwic"><tbody></tbody></table>'
+        "</div></section>")
+    parts.append(f'<section id="tables"><h2>{esc(text["tables"])}</h2>')
+    for name in TABLES:
+        if name in csvs:
+            body = (table_html(csvs[name], name=name, terms=name in KEYNESS_TABLES, lang=lang)
+                    if csvs[name] is not None else "")
+            parts.append(f'<h3 id="tables-{esc(name)}">{esc(name)}.csv {_download(name, csvs[name], lang=lang)}</h3>'
+                         f"{body}")
+    parts.append("</section>")
+    nav = "".join(f'<a href="#{k}">{esc(text[k])}</a>' for k in ("summary", "figures", "explorer", "tables"))
+    body = f"<h1>{esc(title)}</h1><nav>{nav}</nav>" + "".join(parts)
+    data = {
+        "csv": {k: v for k, v in csvs.items() if v is not None}, "eras": [str(e) for e in ordered_eras(texts)],
+        "texts": texts[["id", "year", "era", "title", "text", "n_han"]].to_dict("records"), "text": text,
+        "font": f'"{FONT_FAMILY}", sans-serif', "max_kwic": MAX_KWIC_LINES, "width": KWIC_WIDTH,
+    }
+    font = font_css(body + "".join(texts["text"]) + "".join(text.values())) if callable(font_css) else font_css
+    return (f'<!DOCTYPE html>\n<html lang="{"zh-Hans" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width,initial-scale=1"><title>{esc(title)}</title>'
+            f"<style>{font}{STYLE % {'font': FONT_FAMILY}}</style></head><body>{body}"
+            f'<script type="application/json" id="corpus-data">{script_json(data)}</script>'
+            + (_script(vega_js) if vega_js else "") + _script(SCRIPT) + "</body></html>\n")
+
+
+def _download(name: str, csv_text: str | None, *, lang: str) -> str:
+    if csv_text is None:
+        return f'<span class="note">{html.escape(TEXT[lang]["csv_missing"].format(name=name))}</span>'
+    return f'<button type="button" data-csv="{html.escape(name)}">{html.escape(TEXT[lang]["download"])}</button>'
+
+
+def report_files(out_dir: Path, files: Iterable[Path] | None = None) -> tuple[list[str], list[str]]:
+    """The figures (names with an SVG and a CSV) and tables (CSV names of :data:`TABLES`) in ``out_dir``.
+
+    ``files``: only these (a report's written files); default every file in ``out_dir``.
+    """
+    paths = sorted(out_dir.iterdir()) if files is None else [Path(p) for p in files]
+    names = {p.name for p in paths}
+    figures = sorted(p.stem for p in paths if p.suffix == ".svg" and f"{p.stem}.csv" in names)
+    order = {name: i for i, name in enumerate(CAPTIONS)}
+    figures.sort(key=lambda n: (order.get(re.sub(r"_\d+$", "", n), len(order)), n))
+    tables = [name for name in TABLES if f"{name}.csv" in names]
+    return figures, tables
+
+
+def write_html_report(out_dir: str | Path, *, texts: pd.DataFrame, warnings: Sequence[str] = (),
+                      files: Iterable[Path] | None = None, title: str | None = None, lang: str = "zh",
+                      max_embed_bytes: int = MAX_EMBED_BYTES) -> Path:
+    """Write ``out_dir/report.html``: one self-contained page of the report's figures, tables and texts.
+
+    Parameters
+    ----------
+    out_dir : path
+        The report's output folder, with the figures (``NAME.svg`` + ``NAME.csv``) and tables written.
+    texts : pandas.DataFrame
+        The explorer's texts, :func:`explorer_texts` of the cleaned docs.
+    warnings : sequence of str
+        Validation and dating warnings to show.
+    files : iterable of path, optional
+        The files of this run (``build_report``'s ``written``), so that figures left from earlier runs stay
+        out; default every file in ``out_dir``.
+    title : str, optional
+        Heading of the page.
+    lang : {"zh", "en"}
+        Language of the page's own words.
+    max_embed_bytes : int
+        A CSV larger than this is not embedded (the page names the file instead).
+
+    Returns
+    -------
+    pathlib.Path
+        The page written.
+    """
+    out_dir = Path(out_dir)
+    if lang not in TEXT:
+        raise ValueError(f"lang must be one of {', '.join(TEXT)}, not {lang!r}")
+    figures, tables = report_files(out_dir, files)
+    csvs: dict[str, str | None] = {}
+    for name in [*figures, *tables]:
+        data = (out_dir / f"{name}.csv").read_bytes()
+        csvs[name] = data.decode("utf-8") if len(data) <= max_embed_bytes else None
+    svgs = {name: (out_dir / f"{name}.svg").read_text(encoding="utf-8") for name in figures}
+    page = page_html(figures=svgs, csvs=csvs, texts=texts, warnings=list(warnings), title=title, lang=lang,
+                     vega_js=vega_bundle(), font_css=font_face_css)
+    path = out_dir / HTML_FILE
+    write_bytes_atomic(path, page.encode("utf-8"))
+    return path

@@ -1,0 +1,126 @@
+"""report.html in a real browser: headless Chromium opens the shipped report's page offline and explores a term.
+
+Slow and optional (``pytest -m slow tests/test_browser.py``): needs Debian's ``chromium`` and
+``chromium-driver`` (``apt-get install chromium chromium-driver``) and ``pip install selenium``; skipped
+otherwise. Screenshots go to the folder ``$CORPUS_SCREENSHOTS`` names (default: the test's temporary folder).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from corpus.clean import clean_docs
+from corpus.htmlpage import HTML_FILE, explorer_texts, write_html_report
+from corpus.load import load_docs
+from corpus.study import read_study
+
+from .conftest import DATA_DIR
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
+    if CHROMIUM is None or DRIVER is None:
+        pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1200,1600",
+                "--disable-dev-shm-usage", "--lang=zh-CN"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def page(shipped_report, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("browser") / "report"
+    shutil.copytree(shipped_report, out)
+    texts = explorer_texts(clean_docs(load_docs(DATA_DIR, by=read_study(DATA_DIR).by)))
+    return write_html_report(out, texts=texts)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory) -> Path:
+    folder = Path(os.environ.get("CORPUS_SCREENSHOTS", "") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _wait(driver, condition, timeout: float = 20):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def test_page_opens_offline_and_explores_a_term(browser, page, shots):
+    from selenium.webdriver.common.by import By
+
+    browser.get(page.as_uri())
+    _wait(browser, lambda d: d.execute_script("return document.readyState") == "complete")
+    shown = browser.find_elements(By.CSS_SELECTOR, "figure svg")
+    assert len(shown) == 9 and all(svg.size["width"] > 100 for svg in shown)
+    browser.save_screenshot(str(shots / "htmlpage-top.png"))
+    # Chinese in HTML text (not only in the figures' outlines) uses the page's own font, buttons included
+    assert browser.execute_script("return document.fonts.check('16px CorpusCJK', '高质量发展下载')")
+    button = browser.find_element(By.CSS_SELECTOR, 'button[data-csv="documents"]')
+    assert browser.execute_script("return getComputedStyle(arguments[0]).fontFamily", button).startswith("CorpusCJK")
+
+    query = browser.find_element(By.ID, "explorer-query")
+    query.clear()
+    query.send_keys("高质量发展")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kwic tbody tr"))
+    lines = browser.find_elements(By.CSS_SELECTOR, "#kwic tbody tr")
+    marks = {row.find_element(By.TAG_NAME, "mark").text for row in lines}
+    assert marks == {"高质量发展"}
+    assert len(lines) == int(browser.find_element(By.ID, "explorer-status").text.split()[0])
+    counts = [[td.text for td in row.find_elements(By.TAG_NAME, "td")]
+              for row in browser.find_elements(By.CSS_SELECTOR, "#explorer-counts tbody tr")]
+    assert [row[0] for row in counts] == ["2006", "2011", "2022", "2023"]
+    assert sum(int(row[1]) for row in counts) == len(lines)
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explorer-chart svg"))  # vega-embed drew the chart
+    browser.execute_script("document.getElementById('explorer').scrollIntoView()")
+    browser.save_screenshot(str(shots / "htmlpage-explorer.png"))
+
+    browser.find_element(By.CSS_SELECTOR, "#table-keyness_by_era button.term").click()
+    _wait(browser, lambda d: d.find_element(By.ID, "explorer-query").get_attribute("value") == "加强")
+    assert {m.text for m in browser.find_elements(By.CSS_SELECTOR, "#kwic mark")} == {"加强"}
+
+    header = browser.find_element(By.CSS_SELECTOR, "#table-documents thead th:nth-child(2)")  # year
+    header.click()
+    header.click()
+    years = [td.text for td in browser.find_elements(By.CSS_SELECTOR, "#table-documents tbody td:nth-child(2)")]
+    assert years == sorted(years, reverse=True)
+    browser.execute_script("document.getElementById('tables').scrollIntoView()")
+    browser.save_screenshot(str(shots / "htmlpage-tables.png"))
+
+    requested = browser.execute_script(
+        "return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
+    assert [url for url in requested if not url.startswith(("file:", "data:", "blob:"))] == []
+    errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
+    assert errors == []
+
+
+def test_csv_download_gives_the_file_s_bytes(browser, page):
+    from selenium.webdriver.common.by import By
+
+    browser.get(page.as_uri())
+    # What the download button hands the browser: the Blob's bytes, read back in the page.
+    got = browser.execute_async_script("""
+        var done = arguments[0], text = JSON.parse(document.getElementById('corpus-data').textContent).csv.documents;
+        new Blob([text]).arrayBuffer().then(function (b) { done(Array.from(new Uint8Array(b))); });""")
+    assert bytes(got) == (page.parent / "documents.csv").read_bytes()
+    assert browser.find_elements(By.CSS_SELECTOR, 'button[data-csv="documents"]')
+    assert HTML_FILE == page.name

@@ -1,0 +1,298 @@
+"""report.html: one self-contained page of the shipped corpus's report, and the helpers that build it."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from corpus.clean import clean_docs, count_han
+from corpus.htmlpage import (
+    HTML_FILE,
+    MAX_TABLE_ROWS,
+    TABLES,
+    explorer_texts,
+    font_face_css,
+    inline_svg,
+    page_html,
+    report_files,
+    script_json,
+    table_html,
+    text_limit,
+    write_html_report,
+)
+from corpus.load import load_docs
+from corpus.study import read_study
+
+from .conftest import DATA_DIR
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+WARNING = "000: year 2023 (from the title) is outside 2006–2011"
+SHIPPED_FIGURES = {"corpus_overview", "dating", "doc_similarity", "keyness_by_era", "term_trajectories",
+                   "topic_coherence", "topic_prevalence", "topic_words", "word_shift"}
+NAMED_TABLES = {"documents", "keyness_by_era", "era_tfidf", "topic_words", "topic_prevalence"}
+
+
+class Page(HTMLParser):
+    """Every element with its attributes, the text of each script by id, and whether tags balance."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.elements: list[tuple[str, dict]] = []
+        self.stack: list[str] = []
+        self.unbalanced: list[str] = []
+        self.scripts: list[tuple[dict, str]] = []
+        self.doctype = None
+
+    def handle_decl(self, decl):
+        self.doctype = decl
+
+    def handle_starttag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+        if tag not in VOID:
+            self.stack.append(tag)
+        if tag == "script":
+            self.scripts.append((dict(attrs), ""))
+
+    def handle_startendtag(self, tag, attrs):
+        self.elements.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.unbalanced.append(tag)
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.stack and self.stack[-1] == "script":
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+
+def parse(text: str) -> Page:
+    page = Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def embedded(text: str) -> dict:
+    page = parse(text)
+    return json.loads(next(body for attrs, body in page.scripts if attrs.get("id") == "corpus-data"))
+
+
+@pytest.fixture(scope="module")
+def shipped_texts() -> pd.DataFrame:
+    docs = clean_docs(load_docs(DATA_DIR, by=read_study(DATA_DIR).by))
+    return explorer_texts(docs)
+
+
+@pytest.fixture(scope="module")
+def page_dir(shipped_report, shipped_texts, tmp_path_factory) -> Path:
+    """A copy of the shipped report with report.html written into it (the session's report stays as built)."""
+    out = tmp_path_factory.mktemp("htmlpage") / "report"
+    shutil.copytree(shipped_report, out)
+    write_html_report(out, texts=shipped_texts, warnings=[WARNING])
+    return out
+
+
+@pytest.fixture(scope="module")
+def page_text(page_dir) -> str:
+    return (page_dir / HTML_FILE).read_text(encoding="utf-8")
+
+
+def test_page_parses_as_html_with_balanced_tags(page_text):
+    page = parse(page_text)
+    assert page.doctype == "DOCTYPE html"
+    assert page.unbalanced == [] and page.stack == []
+    ids = [attrs["id"] for _, attrs in page.elements if "id" in attrs]
+    assert len(ids) == len(set(ids)), "inline figures must not share ids"
+
+
+def test_page_references_no_external_url(page_text):
+    assert not re.search(r"""\b(src|href|action|poster|data)\s*=\s*["']?\s*(https?:)?//""", page_text, re.I)
+    assert not re.search(r"""url\(\s*["']?\s*(https?:)?//""", page_text, re.I)
+    assert "@import" not in page_text
+    page = parse(page_text)
+    outside_scripts = re.sub(r"<script\b.*?</script>", "", page_text, flags=re.S)
+    assert not re.search(r"https?://", outside_scripts)
+    assert {attrs.get("src") for _, attrs in page.elements if attrs.get("src")} == set()
+    assert all(attrs["href"].startswith("#") for _, attrs in page.elements if "href" in attrs)
+
+
+def test_every_figure_is_inline_svg_with_caption_and_download(page_dir, page_text):
+    names = {p.stem for p in page_dir.glob("*.svg")}
+    assert names == SHIPPED_FIGURES
+    for name in names:
+        block = re.search(rf'<figure id="figure-{name}">(.*?)</figure>', page_text, re.S).group(1)
+        assert block.startswith("<svg") and block.count("<svg") == 1
+        assert re.search(r"<figcaption><b>" + name + r"</b>: \S", block)
+        assert f'<button type="button" data-csv="{name}">' in block
+    # matplotlib wrote the figures' text as paths: no font is needed for the Chinese in them
+    assert "<text" not in "".join(re.findall(r"<svg.*?</svg>", page_text, re.S))
+
+
+def test_embedded_csv_equals_the_files_byte_for_byte(page_dir, page_text):
+    data = embedded(page_text)
+    expected = SHIPPED_FIGURES | {name for name in TABLES if (page_dir / f"{name}.csv").exists()}
+    assert set(data["csv"]) == expected
+    for name, text in data["csv"].items():
+        assert text.encode("utf-8") == (page_dir / f"{name}.csv").read_bytes(), name
+
+
+def test_named_tables_are_sortable_and_equal_the_csvs(page_dir, page_text):
+    assert NAMED_TABLES <= set(report_files(page_dir)[1])
+    for name in report_files(page_dir)[1]:
+        frame = pd.read_csv(page_dir / f"{name}.csv", dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        block = re.search(rf'<table class="sortable" id="table-{name}">(.*?)</table>', page_text, re.S).group(1)
+        head = re.findall(r"<th>(.*?)</th>", block)
+        assert head == list(frame.columns)
+        rows = re.findall(r"<tr>(.*?)</tr>", block.split("<tbody>")[1])
+        assert len(rows) == min(len(frame), MAX_TABLE_ROWS)
+        first = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>(.*?)</td>", rows[0])]
+        assert first == [str(v).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                         .replace('"', "&quot;").replace("'", "&#x27;") for v in frame.iloc[0]]
+
+
+def test_keyness_terms_are_buttons_that_explore(page_text):
+    block = re.search(r'<table class="sortable" id="table-keyness_by_era">(.*?)</table>', page_text, re.S).group(1)
+    assert '<td><button class="term">工会维权</button></td>' in block
+
+
+def test_explorer_texts_equal_the_cleaned_texts(page_text):
+    docs = clean_docs(load_docs(DATA_DIR)).sort_values(["year", "id"], kind="stable")
+    texts = embedded(page_text)["texts"]
+    assert [t["id"] for t in texts] == list(docs["id"])
+    assert [t["text"] for t in texts] == list(docs["text_clean"])
+    assert [t["n_han"] for t in texts] == list(docs["n_han"])
+    assert embedded(page_text)["eras"] == ["2006", "2011", "2022", "2023"]
+
+
+def test_summary_and_warnings_are_shown(page_text):
+    summary = re.search(r'<section id="summary">(.*?)</section>', page_text, re.S).group(1)
+    assert "<dt>讲话</dt><dd>5</dd>" in summary
+    assert "<dt>年份</dt><dd>2006–2023</dd>" in summary
+    assert f"<li>{WARNING}</li>" in summary
+    assert "检索范围：全部 5 篇讲话" in page_text
+
+
+def test_font_subset_holds_every_character_of_the_texts(page_text, shipped_texts):
+    from fontTools.ttLib import TTFont
+
+    woff = base64.b64decode(re.search(r"url\(data:font/woff;base64,([A-Za-z0-9+/=]+)\)", page_text).group(1))
+    cmap = TTFont(io.BytesIO(woff)).getBestCmap()
+    needed = {ord(c) for c in "".join(shipped_texts["text"]) if not c.isspace()}
+    assert needed - set(cmap) == set()
+
+
+def test_same_data_gives_the_same_bytes(page_dir, shipped_texts, tmp_path):
+    again = tmp_path / "again"
+    shutil.copytree(page_dir, again)
+    write_html_report(again, texts=shipped_texts, warnings=[WARNING])
+    assert (again / HTML_FILE).read_bytes() == (page_dir / HTML_FILE).read_bytes()
+
+
+def test_shipped_page_is_at_most_5_mb(page_dir):
+    assert (page_dir / HTML_FILE).stat().st_size <= 5_000_000
+
+
+def test_stale_figures_are_left_out_when_files_are_given(page_dir, shipped_texts, tmp_path):
+    out = tmp_path / "stale"
+    shutil.copytree(page_dir, out)
+    for ext in ("svg", "csv"):
+        shutil.copy(out / f"word_shift.{ext}", out / f"word_shift_2.{ext}")
+    written = [p for p in out.iterdir() if not p.stem.startswith("word_shift_2")]
+    assert "word_shift_2" in report_files(out)[0]
+    assert "word_shift_2" not in report_files(out, written)[0]
+    text = write_html_report(out, texts=shipped_texts, files=written).read_text(encoding="utf-8")
+    assert 'id="figure-word_shift_2"' not in text and 'id="figure-word_shift"' in text
+
+
+def test_big_csvs_are_named_not_embedded(page_dir, shipped_texts, tmp_path):
+    out = tmp_path / "big"
+    shutil.copytree(page_dir, out)
+    text = write_html_report(out, texts=shipped_texts, max_embed_bytes=10_000, lang="en").read_text(encoding="utf-8")
+    data = embedded(text)
+    assert "word_shift" not in data["csv"] and "documents" in data["csv"]
+    assert "CSV too large to embed: see word_shift.csv beside this page." in text
+
+
+@pytest.mark.parametrize(("lengths", "max_chars", "limit"), [
+    ([10, 20], 30, None),
+    ([10, 10, 100], 60, 40),
+    ([50, 50], 60, 30),
+    ([1, 1000, 1000], 201, 100),
+])
+def test_text_limit(lengths, max_chars, limit):
+    assert text_limit(lengths, max_chars=max_chars) == limit
+    if limit is not None:
+        assert sum(min(n, limit) for n in lengths) <= max_chars < sum(min(n, limit + 1) for n in lengths)
+
+
+def test_capped_texts_keep_each_speech_s_beginning_and_say_so():
+    docs = pd.DataFrame({"id": ["b", "a"], "year": [2011, 2006], "era": ["2011", "2006"], "title": ["乙", "甲"],
+                         "text_clean": ["高质量发展" * 10, "工会工作。"]})
+    texts = explorer_texts(docs, max_chars=25)
+    assert texts["id"].tolist() == ["a", "b"]
+    assert texts["text"].tolist() == ["工会工作。", ("高质量发展" * 10)[:20]]
+    assert texts["n_han"].tolist() == [4, 20] and texts["n_chars"].tolist() == [5, 50]
+    assert texts.attrs["limit"] == 20
+    text = page_html(figures={}, csvs={}, texts=texts, lang="en")
+    assert "Capped: the first 20 characters of each speech (25 of 55, 45%); 1 speeches cut." in text
+    assert [t["text"] for t in embedded(text)["texts"]] == texts["text"].tolist()
+    assert count_han(texts["text"][1]) == 20
+
+
+def test_inline_svg_drops_prolog_and_namespaces_and_prefixes_ids():
+    svg = ('<?xml version="1.0"?>\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/x.dtd">\n'
+           '<svg xmlns:xlink="http://www.w3.org/1999/xlink" xmlns="http://www.w3.org/2000/svg">'
+           "<metadata><rdf:RDF/></metadata><defs><path id=\"g1\"/><clipPath id=\"c\"/></defs>"
+           '<use xlink:href="#g1"/><g clip-path="url(#c)"/></svg>')
+    assert inline_svg(svg, prefix="fig") == ('<svg><defs><path id="fig-g1"/><clipPath id="fig-c"/></defs>'
+                                             '<use xlink:href="#fig-g1"/><g clip-path="url(#fig-c)"/></svg>')
+
+
+def test_script_json_cannot_close_the_script():
+    text = script_json({"b": "</script><b>&", "a": 1})
+    assert text == '{"a":1,"b":"\\u003c/script\\u003e\\u003cb\\u003e\\u0026"}'
+    assert json.loads(text) == {"a": 1, "b": "</script><b>&"}
+
+
+def test_a_title_with_markup_stays_text():
+    texts = explorer_texts(pd.DataFrame({"id": ["a"], "year": [2006], "era": ["2006"], "title": ["</script>x"],
+                                         "text_clean": ["<b>工会</b>"]}))
+    text = page_html(figures={}, csvs={"documents": "\ufeffid,title\na,</script><i>\n"}, texts=texts,
+                     title="<T>")
+    page = parse(text)
+    assert page.unbalanced == [] and page.stack == []
+    assert "<i>" not in text.split("<script")[0] and "<h1>&lt;T&gt;</h1>" in text
+    assert embedded(text)["texts"][0]["title"] == "</script>x"
+
+
+def test_table_html_cells_are_the_csv_strings():
+    text = table_html("\ufeffterm,g2\n工会,1.50\n<a>,2\n", name="t", terms=True, max_rows=1)
+    assert '<td><button class="term">工会</button></td><td>1.50</td>' in text
+    assert "&lt;a&gt;" not in text and "显示前 1 行，共 2 行" in text
+
+
+def test_font_face_is_deterministic_and_small():
+    first = font_face_css("高质量发展工会")
+    assert first == font_face_css("展发量质高会工")
+    assert first.startswith('@font-face{font-family:"CorpusCJK";src:url(data:font/woff;base64,')
+    assert len(first) < 20_000
+
+
+def test_the_vendored_vega_bundle_is_inlined(page_text):
+    from corpus.htmlpage import vega_bundle
+
+    bundle = vega_bundle()
+    assert len(bundle) > 500_000 and "window.vegaEmbed=" in bundle
+    assert bundle.replace("</script", "<\\/script") in page_text
+    assert '<div id="explorer-chart"></div>' in page_text
