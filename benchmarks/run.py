@@ -9,7 +9,8 @@ then, in the same run and on the same text:
 - raw single-core ``jieba.lcut`` over every transcript (the reference);
 - a cold ``corpus report`` (empty cache, empty output folder), with ``--timings``;
 - a warm rerun with nothing changed;
-- ``corpus add`` of one more speech, then a rerun (it must segment that one only);
+- ``corpus add`` of one more speech, then a rerun (it must segment that one only, and keep the topics:
+  the same k and each topic's top 10 words);
 - the peak memory (RSS) of each report run.
 
 Every report runs in its own process (``python -m corpus``), as a user runs
@@ -80,20 +81,38 @@ def measure(n: int, work: Path) -> dict:
     raw_seconds, n_chars = raw_jieba(data)
     cold = corpus_cli("report", "--data", str(data), "--out", str(out), "--timings", env=env)
     warm = corpus_cli("report", "--data", str(data), "--out", str(out), "--timings", env=env)
+    topics_before = top_topic_words(out)
     extra = make_corpus(1, work / "extra", seed=n + 7)
     # --force: synthetic speeches share paragraphs, so the near-duplicate check would rightly refuse some
     corpus_cli("add", str(next(extra.glob("*.txt"))), "--year", "2023", "--force", "--data", str(data), env=env)
     add_one = corpus_cli("report", "--data", str(data), "--out", str(out), "--timings", env=env)
     segmented = re.search(r"segmented (\d+), cached (\d+)", add_one["stderr"]).groups()
     return {"n": n, "chars": n_chars, "raw": raw_seconds, "cold": cold, "warm": warm, "add_one": add_one,
-            "segmented": segmented}
+            "segmented": segmented, "topics": topics_kept(topics_before, top_topic_words(out))}
+
+
+def top_topic_words(out: Path, n: int = 10) -> list[frozenset[str]]:
+    """Each topic's top-n words, in the report's topic order (topic_words.csv)."""
+    import pandas as pd
+
+    words = pd.read_csv(out / "topic_words.csv", encoding="utf-8-sig")
+    return [frozenset(rows.sort_values("rank")["term"].head(n)) for _, rows in words.groupby("topic", sort=True)]
+
+
+def topics_kept(before: list[frozenset[str]], after: list[frozenset[str]]) -> str:
+    """Whether adding one speech kept the topics: same k, and the top-10 words each topic shares with itself."""
+    if len(before) != len(after):
+        return f"k {len(before)} → {len(after)}"
+    shared = [len(a & b) for a, b in zip(before, after, strict=True)]
+    same = sum(s == len(a) for s, a in zip(shared, before, strict=True))
+    return f"k {len(before)} kept; {same} of {len(before)} topics with the same top 10 (least shared: {min(shared)})"
 
 
 def table(results: list[dict]) -> str:
     lines = [
         "| speeches | characters | raw jieba s | cold report s | cold / raw | warm rerun s | warm / cold "
-        "| add one: s, segmented | add one / cold | peak RSS MB (cold) |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| add one: s, segmented | add one / cold | peak RSS MB (cold) | topics after adding one |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
@@ -101,7 +120,7 @@ def table(results: list[dict]) -> str:
             f"{r['cold']['seconds'] / r['raw']:.2f} | {r['warm']['seconds']:.1f} | "
             f"{r['warm']['seconds'] / r['cold']['seconds']:.1%} | {r['add_one']['seconds']:.1f}, "
             f"{r['segmented'][0]} (cached {r['segmented'][1]}) | "
-            f"{r['add_one']['seconds'] / r['cold']['seconds']:.1%} | {r['cold']['rss_mb']:.0f} |"
+            f"{r['add_one']['seconds'] / r['cold']['seconds']:.1%} | {r['cold']['rss_mb']:.0f} | {r['topics']} |"
         )
     lines += ["", "Stages (`corpus report --timings`) of the cold run, and of the rerun after adding one:", ""]
     for r in results:

@@ -559,3 +559,23 @@ def test_an_output_folder_that_is_a_file_or_cannot_be_created_is_one_line(tmp_pa
         check_out_dir(tmp_path / "ro")
     assert check_out_dir(tmp_path / "new" / "figures") == tmp_path / "new" / "figures"
     assert list((tmp_path / "new" / "figures").iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups and SIGINT")
+def test_ctrl_c_during_a_report_is_one_line_from_the_parent_only(tmp_path):
+    # Ctrl-C in a terminal reaches the whole process group: the report and its figure worker, which may still
+    # be importing. Before: the worker printed its own KeyboardInterrupt traceback beside "interrupted".
+    from .conftest import DATA_DIR
+
+    env = {**os.environ, "CORPUS_CACHE_DIR": str(tmp_path / "cache"), "MPLBACKEND": "Agg"}
+    for delay in (0.3, 1.5):  # while the worker starts, and while it draws
+        report = subprocess.Popen([sys.executable, "-m", "corpus", "report", "--data", str(DATA_DIR), "--out",
+                                   str(tmp_path / "out"), "--force"], stderr=subprocess.PIPE, text=True, env=env,
+                                  start_new_session=True)
+        first = report.stderr.readline()  # "eras: …", printed just before the figure worker starts
+        assert first.startswith("eras: ")
+        time.sleep(delay)
+        os.killpg(report.pid, signal.SIGINT)
+        err = first + report.stderr.read()
+        assert report.wait(timeout=60) == 130
+        assert err.endswith("interrupted\n") and "Traceback" not in err and "KeyboardInterrupt" not in err, err

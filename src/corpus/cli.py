@@ -17,7 +17,6 @@ from pathlib import Path
 from . import config
 from .errors import CorpusError
 from .periods import ERA_SCHEMES
-from .segment import ENGINES
 
 
 def _pad(text: str, width: int) -> str:
@@ -57,7 +56,7 @@ def _study(args: argparse.Namespace):
 
 
 def _add_engine(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--engine", choices=ENGINES, default="auto",
+    parser.add_argument("--engine", choices=config.ENGINES, default="auto",
                         help="segmenter: rjieba when installed (token-identical, faster), else jieba (default: auto)")
 
 

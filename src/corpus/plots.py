@@ -25,6 +25,7 @@ import os
 import re
 import unicodedata
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -904,9 +905,16 @@ def figure_files(name: str, *, out_dir: str | Path, data: bool = True) -> list[P
 
 
 def _figure_worker(parent: int) -> None:
-    """Set up a figure worker: the CJK font, and a watch that ends it when its parent dies (even by kill -9)."""
+    """Set up a figure worker: the CJK font, and a watch that ends it when its parent dies (even by kill -9).
+
+    Ctrl-C reaches the whole process group: the worker ignores it, so that only the parent answers (one line,
+    ``interrupted``) and the worker, orphaned, ends by the watch, without a traceback of its own.
+    """
+    import signal
     import threading
     import time
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -915,6 +923,22 @@ def _figure_worker(parent: int) -> None:
 
     threading.Thread(target=watch, daemon=True).start()
     use_cjk_font()
+
+
+@contextmanager
+def _sigint_ignored():
+    """Ignore Ctrl-C in this process for a moment: a process started meanwhile inherits SIG_IGN and keeps it."""
+    import signal
+
+    try:
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signals cannot be changed here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def figure_key(display: FigureDisplay, *, code: str = "") -> str:
@@ -958,7 +982,8 @@ class FigureSaver:
             try:  # spawn, not fork: the parent may hold threads and gigabytes of data
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_figure_worker, initargs=(os.getpid(),))
-                self._pending.append(self._pool.submit(cjk_font_path))  # start now: its imports overlap our work
+                with _sigint_ignored():  # the worker starts ignoring Ctrl-C, even while it imports
+                    self._pending.append(self._pool.submit(cjk_font_path))  # start now: imports overlap our work
             except (OSError, NotImplementedError, ImportError):  # no process support (e.g. no /dev/shm): draw here
                 self._pool, self._pending = None, []
 

@@ -52,7 +52,7 @@ from .speechcache import cache_notes
 from .tokencache import TokenCache, empty_chunk
 
 TOKEN_COLUMNS = ("doc_id", "para", "pos", "token", "is_stop")
-ENGINES = ("auto", "jieba", "rjieba")
+ENGINES = config.ENGINES
 
 _CACHE_VERSION = "2"
 # Above this many characters to segment, use worker processes (jieba) and a progress bar.
