@@ -296,3 +296,20 @@ def test_the_vendored_vega_bundle_is_inlined(page_text):
     assert len(bundle) > 500_000 and "window.vegaEmbed=" in bundle
     assert bundle.replace("</script", "<\\/script") in page_text
     assert '<div id="explorer-chart"></div>' in page_text
+
+
+def test_a_cut_font_is_kept_and_read_back_for_the_same_characters(tmp_path, monkeypatch):
+    import corpus.htmlpage as htmlpage
+
+    chars = "工会职工高质量发展"
+    first = htmlpage.cached_font_css(chars, cache_dir=tmp_path)
+    assert first == font_face_css(sorted(set(chars)))  # the same bytes as cutting it here
+    assert len(list((tmp_path / "font").glob("*.css"))) == 1
+
+    def must_not_cut(chars):
+        raise AssertionError("cut again")
+
+    monkeypatch.setattr(htmlpage, "font_face_css", must_not_cut)
+    assert htmlpage.cached_font_css("发展高质量职工工会 \n", cache_dir=tmp_path) == first  # order, blanks: same key
+    with pytest.raises(AssertionError, match="cut again"):
+        htmlpage.cached_font_css(chars + "新", cache_dir=tmp_path)

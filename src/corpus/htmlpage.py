@@ -42,6 +42,7 @@ import pandas as pd
 from . import config
 from .clean import count_han
 from .files import write_bytes_atomic
+from .manifest import fingerprint
 from .periods import ordered_eras
 from .plots import cjk_font_path
 
@@ -386,6 +387,35 @@ def font_face_css(chars: Iterable[str], *, font_path: Path | None = None) -> str
     return f'@font-face{{font-family:"{FONT_FAMILY}";src:url(data:font/woff;base64,{data}) format("woff")}}'
 
 
+def cached_font_css(chars: Iterable[str], *, cache_dir: Path | None = None) -> str:
+    """:func:`font_face_css`, kept in ``cache_dir/font`` under a hash of the characters, the font, fontTools and
+    this module's source.
+
+    Cutting the font takes 1-3 s; a rerun whose page needs no new character reads the rule back (the same
+    characters give the same bytes, so the page is unchanged).
+    """
+    unicodes = sorted({c for c in chars if c.isprintable() and not c.isspace()})
+    font_path = cjk_font_path()
+    if cache_dir is None or font_path is None:
+        return font_face_css(unicodes)
+    import fontTools
+
+    key = fingerprint(["".join(unicodes).encode(), f"{font_path.name} {font_path.stat().st_size} {FONT_NUMBER} "
+                       f"{fontTools.version}".encode(), Path(__file__).read_bytes()])
+    path = Path(cache_dir) / "font" / f"{key}.css"
+    try:
+        return path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        pass
+    css = font_face_css(unicodes)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_bytes_atomic(path, css.encode("ascii"))
+    except OSError:  # an unwritable cache: the rule is cut again next time
+        pass
+    return css
+
+
 def vega_bundle() -> str:
     """Vega, Vega-Lite and vega-embed as one script; "" when there is none.
 
@@ -560,7 +590,8 @@ def report_files(out_dir: Path, files: Iterable[Path] | None = None) -> tuple[li
 
 def write_html_report(out_dir: str | Path, *, texts: pd.DataFrame, warnings: Sequence[str] = (),
                       files: Iterable[Path] | None = None, title: str | None = None, lang: str = "zh",
-                      max_embed_bytes: int = MAX_EMBED_BYTES) -> Path:
+                      max_embed_bytes: int = MAX_EMBED_BYTES, font_chars: Iterable[str] = (),
+                      cache_dir: Path | None = None) -> Path:
     """Write ``out_dir/report.html``: one self-contained page of the report's figures, tables and texts.
 
     Parameters
@@ -580,6 +611,11 @@ def write_html_report(out_dir: str | Path, *, texts: pd.DataFrame, warnings: Seq
         Language of the page's own words.
     max_embed_bytes : int
         A CSV larger than this is not embedded (the page names the file instead).
+    font_chars : iterable of str
+        Characters the font subset holds besides the page's own: the report gives every character of the full
+        texts, so that the subset (and its cache entry) changes only when a new character enters the corpus.
+    cache_dir : path, optional
+        Where cut fonts are kept (:func:`cached_font_css`); None cuts the font every time.
 
     Returns
     -------
@@ -596,7 +632,8 @@ def write_html_report(out_dir: str | Path, *, texts: pd.DataFrame, warnings: Seq
         csvs[name] = data.decode("utf-8") if len(data) <= max_embed_bytes else None
     svgs = {name: (out_dir / f"{name}.svg").read_text(encoding="utf-8") for name in figures}
     page = page_html(figures=svgs, csvs=csvs, texts=texts, warnings=list(warnings), title=title, lang=lang,
-                     vega_js=vega_bundle(), font_css=font_face_css)
+                     vega_js=vega_bundle(),
+                     font_css=lambda page: cached_font_css({*page, *font_chars}, cache_dir=cache_dir))
     path = out_dir / HTML_FILE
     write_bytes_atomic(path, page.encode("utf-8"))
     return path

@@ -200,6 +200,7 @@ def build_report(
                 log("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
                     "name the terms to chart in corpus.toml [terms] (corpus init)")
             texts = explorer_texts(docs)  # the page's explorer keeps a capped share of the texts
+            font_chars = set().union(*map(set, docs["text_clean"]))  # the page's font holds every character
             docs = docs.drop(columns="text_clean")
         with stages("similarity"):
             if len(docs) <= config.MAX_FIGURE_ROWS:
@@ -236,6 +237,7 @@ def build_report(
             log(f"figures: {len(saver.keys) - len(saver.reused)} drawn, {len(saver.reused)} unchanged "
                 f"({', '.join(saver.reused)})")
     with stages("html"):
-        written.append(write_html_report(out_dir, texts=texts, warnings=warnings, files=written, lang=lang))
+        written.append(write_html_report(out_dir, texts=texts, warnings=warnings, files=written, lang=lang,
+                                         font_chars=font_chars, cache_dir=cached or None))
     write_manifest(out_dir, inputs, written, figures=saver.keys)
     return written
