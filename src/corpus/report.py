@@ -30,7 +30,7 @@ from .features import (
     terms_to_chart,
 )
 from .files import check_out_dir, write_csv_atomic
-from .htmlpage import explorer_texts, write_html_report
+from .htmlpage import characters_of, explorer_texts, write_html_report
 from .keyness import keyness, keyness_by_era, notable_keyness, word_shift
 from .lexicon import lexicon_file, read_lexicon, read_stopwords, stopwords_file
 from .load import inspect_corpus, raise_first_error
@@ -200,7 +200,7 @@ def build_report(
                 log("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
                     "name the terms to chart in corpus.toml [terms] (corpus init)")
             texts = explorer_texts(docs)  # the page's explorer keeps a capped share of the texts
-            font_chars = set().union(*map(set, docs["text_clean"]))  # the page's font holds every character
+            font_chars = characters_of(docs["text_clean"])  # the page's font holds every character of the texts
             docs = docs.drop(columns="text_clean")
         with stages("similarity"):
             if len(docs) <= config.MAX_FIGURE_ROWS:
