@@ -61,3 +61,27 @@ def test_an_entry_put_is_found_by_the_same_cache_object(tmp_path):
     assert cache.get(["ab12"]) == {}  # lists the subfolder "ab" (empty) once
     cache.put({"ab12": pa.table({"n": [3]})})
     assert cache.get(["ab12"])["ab12"].to_pydict() == {"n": [3]}
+
+
+def test_a_rerun_estimates_only_the_speeches_whose_inputs_changed(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import corpus.dating as dating
+
+    docs = clean_docs(DOCS)
+    markers = read_era_markers()
+    uncached = date_docs(docs, markers=markers)
+    assert date_docs(docs, markers=markers, cache=SpeechCache(tmp_path, "markers")).equals(uncached)
+    assert len(list((tmp_path / "dates").rglob("*.arrow"))) == 2  # one estimate per speech, beside the markers
+    estimate = dating._estimate
+    calls = []
+    monkeypatch.setattr(dating, "_estimate", lambda found, **options: calls.append(found) or estimate(found, **options))
+    warm = date_docs(docs, markers=markers, cache=SpeechCache(tmp_path, "markers"))
+    pd.testing.assert_frame_equal(warm, uncached)
+    assert calls == []  # every estimate read back, evidence included
+    moved = docs.assign(year=[docs["year"].iloc[0], docs["year"].iloc[1] + 1])  # one speech's metadata year
+    date_docs(moved, markers=markers, cache=SpeechCache(tmp_path, "markers"))
+    assert len(calls) == 1
+    wider = replace(dating.MODEL, review=0.2)
+    date_docs(docs, markers=markers, model=wider, cache=SpeechCache(tmp_path, "markers"))
+    assert len(calls) == 3  # another model: both again

@@ -112,7 +112,9 @@ def test_three_processes_sharing_one_cache_never_inflate_token_counts(tmp_path, 
     monkeypatch.setattr(tokencache, "MAX_CHUNKS", 2, raising=False)
     uncached = segment_docs(MANY, cache_dir=False)
     assert uncached.groupby("doc_id", observed=True).size().tolist() == [11] * 12  # 工会 第 0 段 。 推动 …
-    context = multiprocessing.get_context("fork")  # the children start with the segmenter loaded: fast
+    # spawn, not fork: after the rest of the suite this process has threads (tqdm's monitor, samplers), and a
+    # forked child can inherit a lock one of them held and hang.
+    context = multiprocessing.get_context("spawn")
     barrier, counts = context.Barrier(3), context.Queue()
     orders = [list(range(12)), list(range(11, -1, -1)), [*range(0, 12, 2), *range(1, 12, 2)]]
     workers = [context.Process(target=_share_one_cache, args=(str(tmp_path), order, barrier, counts))
@@ -137,3 +139,13 @@ def test_reading_keeps_only_rows_of_the_key_asked(tmp_path):
                      "tokens": [["a"], ["b"], ["c"]]})
     assert cache.put_stream([rows]).num_rows == 3
     assert cache.get(["m" * 64, "k" * 64])["tokens"].to_pylist() == [["c"], ["a"], ["b"]]
+
+
+def test_an_entry_has_the_same_bytes_whichever_batch_it_was_cut_from():
+    from corpus.files import table_bytes
+
+    rows = {"key": ["a", "a", "b", "c"], "para": [0, 1, 0, 0], "tokens": [["x", "y"], ["z"], ["q", "r", "s"], ["t"]]}
+    batch = pa.table(rows).cast(tokencache.SCHEMA)
+    alone = pa.table({name: values[2:3] for name, values in rows.items()}).cast(tokencache.SCHEMA)
+    # the same speech ("b") cut from a batch of three, or segmented alone: one file name, not two
+    assert table_bytes(batch.slice(2, 1)) == table_bytes(alone)

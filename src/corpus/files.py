@@ -110,11 +110,15 @@ SUM_DIGITS = 16
 
 
 def table_bytes(table: pa.Table, *, compression: str | None = None) -> bytes:
-    """``table`` as the bytes of one Arrow IPC file (one record batch, so equal tables give equal bytes)."""
+    """``table`` as the bytes of one Arrow IPC file (one record batch, so equal tables give equal bytes).
+
+    The rows are copied out first: a slice of a larger table would otherwise carry its parent's offsets (and
+    list values), so one speech's entry cut from two different batches gave two files under one key.
+    """
     sink = pa.BufferOutputStream()
     options = pa.ipc.IpcWriteOptions(compression=compression)
     with pa.ipc.new_file(sink, table.schema, options=options) as writer:
-        writer.write_table(table.combine_chunks())
+        writer.write_table(table.take(pa.array(range(table.num_rows), pa.int64())).combine_chunks())
     return sink.getvalue().to_pybytes()
 
 
