@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from corpus import tokencache
+from corpus import files, tokencache
 from corpus.segment import segment_docs
 from corpus.tokencache import TokenCache
 
@@ -83,7 +83,7 @@ def test_a_cache_that_cannot_be_written_still_gives_the_tokens_and_says_so_once(
     def full(path, data):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(tokencache, "write_bytes_atomic", full)
+    monkeypatch.setattr(files, "write_bytes_atomic", full)  # where every cache entry is written
     messages = []
     tokens = segment_docs(DOCS, cache_dir=tmp_path, log=messages.append)
     pd.testing.assert_frame_equal(tokens, segment_docs(DOCS, cache_dir=False))

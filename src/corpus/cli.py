@@ -55,6 +55,14 @@ def _study(args: argparse.Namespace):
         compare=getattr(args, "compare", None), lang=getattr(args, "lang", None))
 
 
+def _add_figure(parser: argparse.ArgumentParser, name: str) -> None:
+    """``--out DIR`` and ``--lang`` for a command that can also draw its figure ``name``."""
+    parser.add_argument("--out", type=Path, default=None, metavar="DIR",
+                        help=f"also write the figure ({name}.png, .svg, .pdf) and its data ({name}.csv) into DIR")
+    parser.add_argument("--lang", choices=("zh", "en"),
+                        help="language of the figure (default: the study file's, else zh)")
+
+
 def _add_engine(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--engine", choices=config.ENGINES, default="auto",
                         help="segmenter: rjieba when installed (token-identical, faster), else jieba (default: auto)")
@@ -907,9 +915,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shift", type=int, default=5, metavar="N",
                    help="gained and lost collocates to list, each (default: %(default)s; 0: none)")
     p.add_argument("--lines", metavar="COLLOCATE", help="print every co-occurrence of TERM with COLLOCATE instead")
-    p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="also write the figure (collocates.png, .svg, .pdf) and its data (collocates.csv) into DIR")
-    p.add_argument("--lang", choices=("zh", "en"), help="language of the figure (default: the study file's, else zh)")
+    _add_figure(p, "collocates")
     p.add_argument("--csv", action="store_true",
                    help="every kept row with every column (era,term,collocate,f_xy,f_x,f_y,n,span,logdice,mi,g2,docs,"
                         "example_doc,example); with --lines, the lines")
@@ -935,9 +941,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the periods table, a blank line, then the terms table, as CSV")
     p.add_argument("--save", action="store_true",
                    help="write the periods into DIR/corpus.toml as [eras.ranges]: every command then uses them as eras")
-    p.add_argument("--out", type=Path, default=None, metavar="DIR",
-                   help="also write the figure (periods.png, .svg, .pdf) and its data (periods.csv) into DIR")
-    p.add_argument("--lang", choices=("zh", "en"), help="language of the figure (default: the study file's, else zh)")
+    _add_figure(p, "periods")
     _add_engine(p)
     _add_data(p)
     p.set_defaults(func=cmd_periods)

@@ -70,7 +70,7 @@ import pandas as pd
 from . import config
 from .errors import CorpusError
 from .features import parse_terms
-from .keyness import _signed_g2
+from .keyness import signed_g2
 from .periods import ordered_eras
 
 MEASURES = ("logdice", "g2", "mi")
@@ -417,7 +417,7 @@ def _add_measures(table: pd.DataFrame, *, dice_extra: float = 0.0) -> pd.DataFra
     absent = f_xy <= 0
     a = np.minimum(f_xy, f_y)  # smoothed counts may exceed f_y by half a count
     return table.assign(logdice=np.where(absent, np.nan, logdice), mi=np.where(absent, np.nan, mi),
-                        g2=_signed_g2(a, f_y - a, span, rest - span) if len(table) else np.zeros(0))
+                        g2=signed_g2(a, f_y - a, span, rest - span) if len(table) else np.zeros(0))
 
 
 def _pair_docs(arrays: dict, inside: np.ndarray, n_words: int, grid: np.ndarray) -> np.ndarray:

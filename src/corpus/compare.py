@@ -74,13 +74,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import xlogy
 
 from .clean import clean_text, count_han
 from .dating import DateEstimate, date_text, find_markers, read_era_markers
 from .errors import CorpusError
 from .features import content_tokens, parse_terms
-from .keyness import keyness
+from .keyness import keyness, signed_g2
 from .kwic import kwic
 from .lexicon import read_lexicon
 from .segment import Segmenter, segment_docs
@@ -411,22 +410,6 @@ def marker_pattern(marker: str, pattern: str) -> str:
     return f"{marker}={pattern}" if pattern else re.escape(marker)
 
 
-def signed_g2(a, b, c: float, d: float) -> np.ndarray:
-    """Dunning's G² of ``a`` of ``c`` against ``b`` of ``d`` (the full 2 x 2 table, as :func:`corpus.keyness.keyness`).
-
-    Positive when ``a / c`` is the larger proportion. Here ``c`` and ``d`` are
-    Han characters, since marker matches are not tokens.
-
-    >>> round(float(signed_g2(2, 0, 32, 32)), 3)
-    2.837
-    """
-    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    n, k = c + d, a + b
-    cells = [(a, c * k / n), (c - a, c * (n - k) / n), (b, d * k / n), (d - b, d * (n - k) / n)]
-    g2 = np.maximum(2 * sum(xlogy(o, o) - xlogy(o, e) for o, e in cells), 0.0)
-    return np.round(np.where(a * d < b * c, -g2, g2), 9)
-
-
 def _text_rows(terms: list[str], text: str, ref: pd.DataFrame, *, kind) -> pd.DataFrame:
     """``term, kind, pattern, count, ref_count, ref_docs`` of literal terms, counted as ``corpus kwic`` finds them."""
     rows = []
@@ -456,7 +439,7 @@ def _rates(rows: pd.DataFrame, sizes: _Sizes) -> pd.DataFrame:
         per10k=rows["count"] * 10_000 / max(sizes.n_han, 1),
         ref_per10k=rows["ref_count"] * 10_000 / max(sizes.ref_n_han, 1),
         expected=rows["ref_count"] * sizes.n_han / max(sizes.ref_n_han, 1),
-        g2=signed_g2(rows["count"], rows["ref_count"], max(sizes.n_han, 1), max(sizes.ref_n_han, 1)),
+        g2=np.round(signed_g2(rows["count"], rows["ref_count"], max(sizes.n_han, 1), max(sizes.ref_n_han, 1)), 9),
         _kind=rows["kind"].map({k: i for i, k in enumerate(KINDS)}),
     )
 

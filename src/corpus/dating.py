@@ -34,6 +34,7 @@ the evidence against it is strong.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -541,6 +542,12 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level:
     return frame.astype({"low": "Int64", "high": "Int64", "best": "Int64"})
 
 
+@functools.cache
+def _source() -> bytes:
+    """This module's source, part of every cache key (a change of the rules redoes the results); read once."""
+    return Path(__file__).read_bytes()
+
+
 def _estimates(found_all: list[list[Found]], years: list[int], *, level: float, model: DatingModel,
                cache: SpeechCache | None) -> list[tuple]:
     """``(low, high, best, log10_odds, evidence)`` of each speech, read from ``cache`` where it holds them.
@@ -549,7 +556,7 @@ def _estimates(found_all: list[list[Found]], years: list[int], *, level: float, 
     metadata year, the level, the model, the last candidate year (this year) and this module's source; so a
     rerun after adding one speech estimates that one only (at 10,000 speeches the estimates took 11 s).
     """
-    rules = entry_key(repr(model), repr(level), str(config.year_max()), Path(__file__).read_bytes())
+    rules = entry_key(repr(model), repr(level), str(config.year_max()), _source())
     keys = [entry_key(repr(found), str(year), rules) for found, year in zip(found_all, years, strict=True)]
     stored = cache.get(keys) if cache is not None else {}
     results, new = [], {}
@@ -581,7 +588,7 @@ def _find_all(texts: list[str], table: list[tuple], *, cache: SpeechCache | None
     names = [f"speech {i}" for i in ids] if ids is not None else [f"text {n}" for n in range(1, len(texts) + 1)]
     if cache is None:
         return [_find(text, table, bounded=bounded, where=where) for text, where in zip(texts, names, strict=True)]
-    rules = entry_key(repr([(row[0], row[5].pattern) for row in table]), Path(__file__).read_bytes())
+    rules = entry_key(repr([(row[0], row[5].pattern) for row in table]), _source())
     keys = [entry_key(text, rules) for text in texts]
     stored, new, results = cache.get(keys), {}, []
     by_name = {row[0]: row for row in table}

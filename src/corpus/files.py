@@ -130,8 +130,8 @@ def entry_name(key: str, data: bytes) -> str:
 class EntryFiles:
     """The entry files of one cache folder (``folder/<key[:2]>/<key>.<sum>.arrow``), listed once per subfolder.
 
-    One ``os.listdir`` per two-character subfolder rather than one glob per key; :meth:`add` records a file
-    this process wrote, so a later lookup through the same object finds it.
+    One ``os.listdir`` per two-character subfolder rather than one glob per key; :meth:`store` writes an entry
+    and records it, so a later lookup through the same object finds it.
     """
 
     def __init__(self, folder: Path):
@@ -151,12 +151,19 @@ class EntryFiles:
         return [self.folder / key[:2] / name for name in sorted(self._names(key[:2]))
                 if name.startswith(key + ".") and name.endswith(".arrow")]
 
-    def path(self, key: str, data: bytes) -> Path:
-        """Where the entry ``data`` of ``key`` goes."""
-        return self.folder / key[:2] / entry_name(key, data)
+    def store(self, key: str, data: bytes) -> None:
+        """Write the entry ``data`` of ``key`` once, atomically (a file already there has these very bytes).
 
-    def add(self, path: Path) -> None:
-        self._names(path.parent.name).add(path.name)
+        Raises
+        ------
+        OSError
+            When it cannot be written (the caller says why, once, and goes on without the cache).
+        """
+        path = self.folder / key[:2] / entry_name(key, data)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            write_bytes_atomic(path, data)
+        self._names(path.parent.name).add(path.name)  # a later lookup through this object finds it
 
 
 def read_entry(path: Path) -> pa.Table:

@@ -473,14 +473,20 @@ def _add_statistics(table: pd.DataFrame, prior_scale: float | None) -> pd.DataFr
     a = table["n_target"].to_numpy(dtype=float)
     b = table["n_reference"].to_numpy(dtype=float)
     c, d = a.sum(), b.sum()
-    table["g2"] = _signed_g2(a, b, c, d)
+    table["g2"] = signed_g2(a, b, c, d)
     table["p"] = chi2.sf(np.abs(table["g2"]), 1)
     table["log_ratio"] = np.log2((np.where(a == 0, 0.5, a) / c) / (np.where(b == 0, 0.5, b) / d))
     table["logodds_z"] = _logodds_z(a, b, c, d, prior_scale)
     return table
 
 
-def _signed_g2(a: np.ndarray, b: np.ndarray, c: float, d: float) -> np.ndarray:
+def signed_g2(a, b, c: float, d: float) -> np.ndarray:
+    """Dunning's G² of ``a`` of ``c`` against ``b`` of ``d`` (the full 2 x 2 table), positive when ``a / c`` is larger.
+
+    >>> round(float(signed_g2(2, 0, 32, 32)), 3)
+    2.837
+    """
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     n, k = c + d, a + b
     cells = [(a, c * k / n), (c - a, c * (n - k) / n), (b, d * k / n), (d - b, d * (n - k) / n)]
     # xlogy(0, x) == 0, so empty cells (and their zero expectations) add nothing.

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .files import EntryFiles, read_entry, remove_quietly, table_bytes, unwritable_reason, write_bytes_atomic
+from .files import EntryFiles, read_entry, remove_quietly, table_bytes, unwritable_reason
 
 
 def entry_key(*parts: str | bytes) -> str:
@@ -76,13 +76,8 @@ class SpeechCache:
         for key, table in entries.items():
             if self.unwritable:
                 return
-            data = table_bytes(table)
-            path = self._entries.path(key, data)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                if not path.exists():
-                    write_bytes_atomic(path, data)
-                self._entries.add(path)
+                self._entries.store(key, table_bytes(table))
             except OSError as err:
                 self.unwritable = unwritable_reason(self.folder.parent, err)
                 return

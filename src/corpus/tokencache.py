@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .files import EntryFiles, read_entry, remove_quietly, table_bytes, unwritable_reason, write_bytes_atomic
+from .files import EntryFiles, read_entry, remove_quietly, table_bytes, unwritable_reason
 
 # Uncompressed: LZ4 saves a quarter of the bytes but makes a warm run's reading six times slower (300 speeches:
 # 25 ms to decompress, 4 ms to read).
@@ -104,13 +104,8 @@ class TokenCache:
         return pa.concat_tables(kept) if kept else empty_chunk()
 
     def _put(self, key: str, table: pa.Table) -> None:
-        data = table_bytes(table.cast(SCHEMA), compression=COMPRESSION)
-        path = self._entries.path(key, data)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                write_bytes_atomic(path, data)
-            self._entries.add(path)
+            self._entries.store(key, table_bytes(table.cast(SCHEMA), compression=COMPRESSION))
         except OSError as err:
             self.unwritable = unwritable_reason(self.folder.parent, err)
 
