@@ -565,11 +565,21 @@ def test_an_output_folder_that_is_a_file_or_cannot_be_created_is_one_line(tmp_pa
 def test_ctrl_c_during_a_report_is_one_line_from_the_parent_only(tmp_path):
     # Ctrl-C in a terminal reaches the whole process group: the report and its figure worker, which may still
     # be importing. Before: the worker printed its own KeyboardInterrupt traceback beside "interrupted".
+    # A corpus large enough (40 speeches, cold cache each time) that no machine finishes the report before the
+    # signal: on the five shipped speeches with a warm cache a fast machine was done within 1.5 s (exit 0).
     from .conftest import DATA_DIR
 
-    env = {**os.environ, "CORPUS_CACHE_DIR": str(tmp_path / "cache"), "MPLBACKEND": "Agg"}
+    rows = list(csv.DictReader((DATA_DIR / config.METADATA_FILE).open(encoding="utf-8")))
+    texts, lines = {}, ["id,file,year,title"]
+    for copy in range(8):
+        for row in rows:
+            name = f"{copy}_{row['file']}"
+            texts[name] = (DATA_DIR / row["file"]).read_text(encoding="utf-8") + f"\n第{copy}份。\n"
+            lines.append(f"{copy}{row['id']},{name},{row['year']},{row['title']}")
+    data = write_corpus(tmp_path / "data", texts, "\n".join(lines) + "\n")
     for delay in (0.3, 1.5):  # while the worker starts, and while it draws
-        report = subprocess.Popen([sys.executable, "-m", "corpus", "report", "--data", str(DATA_DIR), "--out",
+        env = {**os.environ, "CORPUS_CACHE_DIR": str(tmp_path / f"cache{delay}"), "MPLBACKEND": "Agg"}
+        report = subprocess.Popen([sys.executable, "-m", "corpus", "report", "--data", str(data), "--out",
                                    str(tmp_path / "out"), "--force"], stderr=subprocess.PIPE, text=True, env=env,
                                   start_new_session=True)
         first = report.stderr.readline()  # "eras: …", printed just before the figure worker starts
