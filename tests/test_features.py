@@ -261,3 +261,21 @@ def test_the_time_budget_is_shared_by_all_texts():
     with pytest.raises(CorpusError) as err:
         bounded.matches("十二五", where="speech b")
     assert str(err.value) == f"pattern '十二五' took more than 0.2 s (stopped on speech b): {HINT}"
+
+
+def test_every_analysis_from_counts_equals_it_from_the_tokens_frame(corpus_docs):
+    # The report works from counts (no frame of all tokens): each function gives the frame's result exactly.
+    from corpus import split_paragraphs
+    from corpus.features import documents_table, era_similarity
+    from corpus.lexicon import read_lexicon
+    from corpus.segment import count_docs
+
+    frame, counts = segment_docs(corpus_docs), count_docs(corpus_docs)
+    for function in (count_terms, era_tfidf, doc_similarity, era_similarity):
+        pd.testing.assert_frame_equal(function(counts, corpus_docs), function(frame, corpus_docs))
+    docs, paragraphs, terms = corpus_docs.drop(columns="text_clean"), split_paragraphs(corpus_docs), read_lexicon()
+    table = documents_table(docs, paragraphs, counts, terms=terms["term"])
+    pd.testing.assert_frame_equal(table, documents_table(docs, paragraphs, frame, terms=terms["term"]))
+    assert table.set_index("id")["n_tokens"].sum() == len(frame) == 9258
+    assert count_terms(counts, corpus_docs).query("term == '工会'")["count"].sum() == \
+        int(((frame["token"] == "工会") & ~frame["is_stop"]).sum())

@@ -8,7 +8,7 @@ import pytest
 
 from corpus import CorpusError, clean_docs, clean_text, load_docs
 from corpus.lexicon import audit_lexicon, mark_stopwords, read_lexicon, read_stopwords
-from corpus.segment import TOKEN_COLUMNS, make_segmenter, segment_docs
+from corpus.segment import TOKEN_COLUMNS, count_docs, make_segmenter, segment_docs
 
 from .conftest import TINY_METADATA, TINY_TEXTS, write_corpus
 
@@ -97,6 +97,46 @@ def test_tokens_frame_of_a_tiny_corpus(tiny_dir, tmp_path):
     second = tokens[tokens["doc_id"] == "b"]
     assert "党建带工建" in second["token"].tolist()
     assert second["pos"].iloc[0] == 0
+
+
+def test_counts_of_a_tiny_corpus(tiny_dir, tmp_path):
+    # The tokens above, counted per paragraph: speech a's body has 十一五, “ and ” twice, every other word once.
+    counts = count_docs(clean_docs(load_docs(tiny_dir)), cache_dir=tmp_path / "cache")
+    words = counts.vocabulary.to_pylist()
+    assert words == sorted(words) and len(words) == 18
+    assert counts.ids == ["a", "b"]
+    assert counts.row_doc.tolist() == [0, 0, 1, 1] and counts.row_para.tolist() == [0, 1, 0, 1]
+    body_a = dict(zip(words, counts.matrix[1].toarray().ravel().tolist(), strict=True))
+    assert {w: n for w, n in body_a.items() if n} == {
+        "“": 2, "”": 2, "。": 1, "之": 1, "今年": 1, "十一五": 2, "工会": 1, "年": 1, "建功": 1, "开局": 1, "是": 1,
+        "要": 1, "，": 1}
+    assert counts.matrix.sum() == 34 and counts.by_doc().sum(axis=1).ravel().tolist() == [[18, 16]]
+    ids, vocabulary, doc, term, count = counts.pairs()  # content words only
+    assert [(ids[d], words[t], c) for d, t, c in zip(doc, term, count, strict=True)] == [
+        ("a", "今年", 1), ("a", "十一五", 2), ("a", "工会", 1), ("a", "建功", 1), ("a", "开局", 1),
+        ("b", "今年", 1), ("b", "党建带工建", 1), ("b", "十二五", 1), ("b", "坚持", 1), ("b", "工会", 1),
+        ("b", "开局", 1)]
+    assert counts.attrs == {"segmented": 2, "cached": 0}
+    assert count_docs(clean_docs(load_docs(tiny_dir)), cache_dir=tmp_path / "cache").attrs == {"segmented": 0,
+                                                                                              "cached": 2}
+    only_b = counts.restrict(["b"])
+    assert only_b.row_doc.tolist() == [1, 1] and only_b.matrix.sum() == 16
+
+
+def test_counts_equal_the_tokens_frame_counted(docs, tmp_path, monkeypatch):
+    # Through the cache (read in slices of _READ_KEYS), or segmented now: the same pairs as the frame's.
+    from corpus import segment
+    from corpus.features import _pair_counts
+
+    frame = segment_docs(docs, cache_dir=tmp_path)
+    reference = _pair_counts(frame)
+    monkeypatch.setattr(segment, "_READ_KEYS", 2)
+    for counts in (count_docs(docs, cache_dir=False), count_docs(docs, cache_dir=tmp_path)):
+        mine = counts.pairs()
+        assert mine[0] == reference[0] and mine[1].equals(reference[1])
+        for a, b in zip(mine[2:], reference[2:], strict=True):
+            assert a.tolist() == b.tolist()
+        assert counts.matrix.sum() == len(frame) == 9258
 
 
 def test_placeholders_are_never_words(docs, segmenter, tmp_path):

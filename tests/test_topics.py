@@ -93,6 +93,20 @@ def themed_frames(themed):
 # --------------------------------------------------------------------------- units
 
 
+def test_topic_units_from_counts_are_the_same_bags(tmp_path):
+    # From counts a paragraph's words come in vocabulary order: the same multiset, the same unit hash.
+    from corpus.segment import count_docs
+
+    docs = clean_docs(load_docs())
+    paragraphs = split_paragraphs(docs)
+    from_frame = topic_units(segment_docs(docs), paragraphs, docs)
+    from_counts = topic_units(count_docs(docs), paragraphs, docs)
+    assert len(from_counts) == len(from_frame) == 63
+    pd.testing.assert_frame_equal(from_counts.drop(columns="tokens"), from_frame.drop(columns="tokens"))
+    assert from_counts["tokens"].tolist() == [sorted(bag) for bag in from_frame["tokens"]]
+    assert topics._units_sha256(from_counts) == topics._units_sha256(from_frame)
+
+
 def test_topic_units_by_hand():
     docs = pd.DataFrame({"id": ["b", "a"], "year": [2011, 2006], "era": ["2011", "2006"]})
     paragraphs = pd.DataFrame({

@@ -47,8 +47,8 @@ def explore_terms(docs: pd.DataFrame, query: str, *, by="year", width: int = 15,
     terms = split_query(query)
     if not terms:
         raise CorpusError("type one or more terms, separated by commas")
-    trajectories = term_trajectories(docs, terms, by=by)
     speeches = term_counts(docs, terms)
+    trajectories = term_trajectories(docs, terms, by=by, counts=speeches)
     lines = pd.concat([kwic(docs, term, width=width).assign(term=term) for term in terms], ignore_index=True)
     found = speeches.groupby("term", sort=False)["count"].sum()
     missing = [term for term in terms if found.get(term, 0) == 0]

@@ -1,5 +1,10 @@
 """Term counts, trajectories, TF-IDF and speech similarity: what each era says.
 
+Frames in: the tokens frame of :func:`corpus.segment.segment_docs`, or (what the report
+uses, memory growing with distinct words per paragraph rather than with tokens) its
+counts, :class:`corpus.segment.DocTermCounts` of :func:`corpus.segment.count_docs`: every
+function that takes ``tokens`` takes either and gives the same result.
+
 Frames out:
 
 - :func:`count_terms` -> **counts frame**, one row per (era, term): ``era,
@@ -46,6 +51,7 @@ from .arrays import encode_strings
 from .clean import paragraph_counts, term_pattern
 from .errors import CorpusError
 from .periods import era_span, ordered_eras
+from .segment import DocTermCounts
 
 # scipy and scikit-learn are imported where TF-IDF and similarity need them: `corpus kwic` and `corpus terms`
 # import this module, and those two libraries would double their start-up time (0.7 s of 1.5 s).
@@ -201,6 +207,7 @@ def term_trajectories(
     by="year",
     n_boot: int = 2000,
     random_state: int = config.SEED,
+    counts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Rate of each term per era, with uncertainty where the data allow it.
 
@@ -218,6 +225,9 @@ def term_trajectories(
         (plot their speeches as points instead).
     random_state : int
         Seed of the bootstrap.
+    counts : pandas.DataFrame, optional
+        :func:`term_counts` of ``docs`` and ``terms`` when the caller has them already (the report charts
+        them too): the texts are then not searched again.
 
     Returns
     -------
@@ -232,7 +242,7 @@ def term_trajectories(
     CorpusError
         As :func:`term_counts`: a bad term, or one that takes too long (:func:`pattern_budget`).
     """
-    counts = term_counts(docs, terms)
+    counts = term_counts(docs, terms) if counts is None else counts
     rng = np.random.default_rng(random_state)
     rows = []
     for (era, term), group in counts.groupby(["era", "term"], sort=False):
@@ -359,6 +369,8 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[list[str], pa.Array, np.ndarray,
     of whole speeches, so the work is linear and memory stays flat: at 10,000
     speeches a group-by on strings held ~1 GB more.
     """
+    if isinstance(tokens, DocTermCounts):
+        return tokens.pairs()
     doc_ids = tokens["doc_id"]
     if isinstance(doc_ids.dtype, pd.CategoricalDtype):
         ids, codes = list(doc_ids.cat.categories), doc_ids.cat.codes.to_numpy()
@@ -440,13 +452,15 @@ def era_tfidf(tokens: pd.DataFrame, docs: pd.DataFrame, *, top_n: int = 15) -> p
     from sklearn.feature_extraction.text import TfidfTransformer
 
     counts = count_terms(tokens, docs)
-    eras = [era for era in ordered_eras(docs) if era in set(counts["era"])]
+    present = set(counts["era"])
+    eras = [era for era in ordered_eras(docs) if era in present]
     matrix, vocabulary = _matrix(counts["era"], counts["term"], counts["count"], eras)
     weights = TfidfTransformer(sublinear_tf=True).fit_transform(matrix)
     rows = []
     for i, era in enumerate(eras):
         row, tally = weights[i].toarray().ravel(), matrix[i].toarray().ravel()
-        best = sorted(np.flatnonzero(row), key=lambda j: (-row[j], vocabulary[j]))[:top_n]
+        used = np.flatnonzero(row)  # columns in alphabetical order (_matrix), so ties break alphabetically
+        best = used[np.lexsort((used, -row[used]))][:top_n]
         rows += [(era, vocabulary[j], float(row[j]), int(tally[j]), rank) for rank, j in enumerate(best, start=1)]
     return pd.DataFrame(rows, columns=["era", "term", "tfidf", "count", "rank"])
 
@@ -530,18 +544,28 @@ def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.Dat
         The docs frame (texts, if present, are left out of the result).
     paragraphs : pandas.DataFrame
         Its paragraphs frame (:func:`corpus.clean.split_paragraphs`).
-    tokens : pandas.DataFrame
-        Its tokens frame (:func:`corpus.segment.segment_docs`).
+    tokens : pandas.DataFrame or corpus.segment.DocTermCounts
+        Its tokens frame (:func:`corpus.segment.segment_docs`) or counts (:func:`corpus.segment.count_docs`).
     terms : iterable of str
         The lexicon's terms, for ``n_lexicon``.
     """
     per_doc = paragraph_counts(paragraphs)
-    by_doc = tokens["doc_id"]
-    per_doc = per_doc.join(pd.DataFrame({
-        "n_tokens": by_doc.groupby(by_doc).size(),
-        "n_content": (~tokens["is_stop"]).groupby(by_doc).sum(),
-        "n_lexicon": tokens["token"].isin(set(terms)).groupby(by_doc).sum(),
-    }))
+    if isinstance(tokens, DocTermCounts):
+        matrix = tokens.by_doc()
+        in_lexicon = pc.is_in(tokens.vocabulary, value_set=pa.array(sorted(set(terms)), pa.string()))
+        sizes = pd.DataFrame({name: np.asarray(matrix @ weights, dtype=np.int64) for name, weights in (
+            ("n_tokens", np.ones(matrix.shape[1], dtype=np.int64)),
+            ("n_content", (~tokens.is_stop).astype(np.int64)),
+            ("n_lexicon", in_lexicon.to_numpy(zero_copy_only=False).astype(np.int64)))}, index=tokens.ids)
+        sizes = sizes[np.diff(matrix.indptr) > 0]  # as from a tokens frame: a speech without tokens has no sizes
+    else:
+        by_doc = tokens["doc_id"]
+        sizes = pd.DataFrame({
+            "n_tokens": by_doc.groupby(by_doc).size(),
+            "n_content": (~tokens["is_stop"]).groupby(by_doc).sum(),
+            "n_lexicon": tokens["token"].isin(set(terms)).groupby(by_doc).sum(),
+        })
+    per_doc = per_doc.join(sizes)
     return docs.drop(columns=["text", "text_clean"], errors="ignore").merge(
         per_doc, left_on="id", right_index=True, how="left"
     )

@@ -38,8 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.special import xlogy
-from scipy.stats import chi2
+from scipy.special import chdtrc, xlogy  # chdtrc(1, x) is chi2.sf(x, 1), without importing scipy.stats (1.2 s)
 
 from .errors import CorpusError
 
@@ -474,7 +473,7 @@ def _add_statistics(table: pd.DataFrame, prior_scale: float | None) -> pd.DataFr
     b = table["n_reference"].to_numpy(dtype=float)
     c, d = a.sum(), b.sum()
     table["g2"] = signed_g2(a, b, c, d)
-    table["p"] = chi2.sf(np.abs(table["g2"]), 1)
+    table["p"] = chdtrc(1, np.abs(table["g2"]))
     table["log_ratio"] = np.log2((np.where(a == 0, 0.5, a) / c) / (np.where(b == 0, 0.5, b) / d))
     table["logodds_z"] = _logodds_z(a, b, c, d, prior_scale)
     return table

@@ -16,6 +16,9 @@ from contextlib import contextmanager
 import pyarrow as pa
 
 _PAGE_MB = resource.getpagesize() / 2**20
+# A stage whose memory grew this much hands what it freed back to the system at its end. Not every stage: a full
+# garbage collection costs ~0.13 s with a report's objects alive, 1.6 s of a 20 s rerun at 1,000 speeches.
+RELEASE_AFTER_MB = 64
 
 
 def rss_mb() -> float:
@@ -70,6 +73,7 @@ class Stages:
     @contextmanager
     def __call__(self, name: str):
         start, peak, done = time.perf_counter(), [rss_mb()], threading.Event()
+        peak_at_start = peak[0]
         if self._bar is not None:
             self._bar.set_description_str(name, refresh=True)
 
@@ -89,11 +93,13 @@ class Stages:
         finally:
             done.set()
             sampler.join()
-            release_memory()
+            if max(peak[0], rss_mb()) - peak_at_start >= RELEASE_AFTER_MB:
+                release_memory()
             self.times[name] = self.times.get(name, 0.0) + time.perf_counter() - start
             self.peak_mb[name] = max(self.peak_mb.get(name, 0.0), peak[0], rss_mb())
             if self._bar is not None:
                 self._bar.update(1)
+                self._bar.refresh()  # update() alone redraws at most every 0.1 s: a quick stage's count would not show
 
     def write(self, message: str, *, file=None) -> None:
         """Print a line above the progress line (or plainly, without one)."""

@@ -50,7 +50,7 @@ from .plots import (
     plot_trajectories,
     plot_word_shift,
 )
-from .segment import make_segmenter, segment_docs
+from .segment import count_docs, make_segmenter
 from .speechcache import SpeechCache, cache_notes
 from .study import Study, comparison_pairs, read_study
 from .topics import auto_topics, read_topic_state, write_topic_state
@@ -169,16 +169,16 @@ def build_report(
         with stages("segment"):
             lexicon = read_lexicon(lexicon_file(data_dir))
             segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
-            tokens = segment_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
-                                  cache_dir=cache_dir, backend=backend, log=notes.append)
+            word_counts = count_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
+                                       cache_dir=cache_dir, backend=backend, log=notes.append)
         for note in dict.fromkeys(notes):  # a cache folder that cannot be written is said once, not once per cache
             log(note)
-        log(f"segmented {tokens.attrs['segmented']}, cached {tokens.attrs['cached']}")
+        log(f"segmented {word_counts.attrs['segmented']}, cached {word_counts.attrs['cached']}")
         with stages("documents"):
-            table(documents_table(docs.drop(columns="text_clean"), paragraphs, tokens, terms=lexicon["term"])
+            table(documents_table(docs.drop(columns="text_clean"), paragraphs, word_counts, terms=lexicon["term"])
                   .assign(era_scheme=scheme, era_reason=reason), "documents")
         with stages("keyness"):
-            counts = count_terms(tokens, docs)
+            counts = count_terms(word_counts, docs)
             eras = list(dict.fromkeys(counts["era"]))
             if len(eras) >= 2:
                 kdf = notable_keyness(keyness_by_era(counts))
@@ -194,7 +194,8 @@ def build_report(
         with stages("trajectories"):
             terms = terms_to_chart(study.terms, counts, candidates=lexicon["term"])
             if terms:
-                save(plot_trajectories(term_trajectories(docs, terms, by=by), speeches=term_counts(docs, terms),
+                speeches = term_counts(docs, terms)
+                save(plot_trajectories(term_trajectories(docs, terms, by=by, counts=speeches), speeches=speeches,
                                        lang=lang))
             else:
                 log("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
@@ -205,10 +206,10 @@ def build_report(
         with stages("similarity"):
             if len(docs) <= config.MAX_FIGURE_ROWS:
                 labels = {doc_id: f"{doc_id} ({year})" for doc_id, year in zip(docs["id"], docs["year"], strict=True)}
-                save(plot_similarity(doc_similarity(tokens, docs), labels=labels, lang=lang))
+                save(plot_similarity(doc_similarity(word_counts, docs), labels=labels, lang=lang))
             else:  # speech by speech is quadratic and unreadable: compare eras instead
-                save(plot_similarity(era_similarity(tokens, docs), by="era", lang=lang))
-            table(era_tfidf(tokens, docs), "era_tfidf")
+                save(plot_similarity(era_similarity(word_counts, docs), by="era", lang=lang))
+            table(era_tfidf(word_counts, docs), "era_tfidf")
         with stages("topics"):
             try:
                 previous = read_topic_state(out_dir)
@@ -216,7 +217,7 @@ def build_report(
                 log(str(err))
                 previous = None
             try:
-                topics = auto_topics(tokens, paragraphs, docs, k=study.topics_k, model=study.topics_model,
+                topics = auto_topics(word_counts, paragraphs, docs, k=study.topics_k, model=study.topics_model,
                                      previous=previous, retopic=retopic)
             except CorpusError as err:
                 log(f"topics skipped: {err}")

@@ -6,7 +6,8 @@ the global one) with the domain lexicon (``lexicon.tsv``, see :mod:`corpus.lexic
 token-identical (checked by a test on the whole corpus), is used when it is
 installed (``engine="auto"``); jieba stays the reference and the fallback.
 
-:func:`segment_docs` returns the **tokens frame**, one row per token:
+:func:`segment_docs` returns the **tokens frame**, one row per token (:func:`count_docs` the same
+counted per paragraph, without the word order, :class:`DocTermCounts`):
 
 =======  =====  ===============================================================
 column   dtype  meaning
@@ -33,9 +34,10 @@ import hashlib
 import logging
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -51,6 +53,9 @@ from .memory import release_memory
 from .speechcache import cache_notes
 from .tokencache import TokenCache, empty_chunk
 
+if TYPE_CHECKING:
+    from scipy import sparse
+
 TOKEN_COLUMNS = ("doc_id", "para", "pos", "token", "is_stop")
 ENGINES = config.ENGINES
 
@@ -59,6 +64,7 @@ _CACHE_VERSION = "2"
 PARALLEL_MIN_CHARS = {"jieba": 1_000_000, "rjieba": 30_000_000}
 PROGRESS_MIN_SECONDS = 3.0
 BATCH_CHARS = 2_000_000  # about 1 M tokens: the most held as Python objects at once
+_READ_KEYS = 500  # cache entries read and counted at once (count_docs)
 _CHARS_PER_SECOND = {"jieba": 450_000, "rjieba": 9_000_000}
 # The largest lexicon frequency handed to the engine. jieba's most frequent word (的) has 318,825; rjieba keeps
 # frequencies and their total in 64-bit integers, so 2**64 crashed it and a few near it overflow the total.
@@ -357,26 +363,85 @@ def segment_docs(
     """
     segmenter = segmenter or make_segmenter()
     stopwords = read_stopwords() if stopwords is None else stopwords
+    keys, tables, tally = _speech_tables(docs, segmenter=segmenter, cache_dir=cache_dir, n_jobs=n_jobs,
+                                         progress=progress, backend=backend, log=log)
+    table = pa.concat_tables([empty_chunk(), *tables])
+    release_memory()  # the texts and the workers' results, before the frame is built
+    tokens = _to_frame(table, keys, docs["id"].tolist(), stopwords, keep=segmenter.terms)
+    tokens.attrs.update(tally)
+    return tokens
+
+
+def _speech_tables(docs: pd.DataFrame, *, segmenter: Segmenter, cache_dir, n_jobs, progress, backend,
+                   log) -> tuple[list[str], Iterator[pa.Table], dict[str, int]]:
+    """The speeches' keys, their rows ``key, para, tokens`` (cached first, then segmented now, each in batches
+    as they come), and how many were segmented and read from the cache (filled in once the rows are consumed).
+
+    The rows of one speech are always together in one table.
+    """
     # One text at a time: a list of every text as Python strings would be ~200 MB at 10,000 speeches.
     keys = [_doc_key(segmenter, text) for text in docs["text_clean"]]
     cache = _token_cache(cache_dir)
-    cached = cache.get(keys) if cache is not None else empty_chunk()
-    have = set(cached["key"].unique().to_pylist())
-    work = {key: text for key, text in zip(keys, docs["text_clean"], strict=True) if key not in have}  # split per batch
-    n_work, fresh = len(work), empty_chunk()
-    if work:
-        batches = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend)
-        del work  # the texts: the generator holds them until it is done
-        # Through the cache, batch by batch: the results never pile up in memory as well as in the frame.
-        fresh = cache.put_stream(batches) if cache is not None else pa.concat_tables(list(batches))
-        del batches
-        release_memory()  # the texts and the workers' results, before the frame is built
-    if cache is not None:
-        for line in cache_notes(cache):
-            (log or _warn)(line)
-    tokens = _to_frame(pa.concat_tables([cached, fresh]), keys, docs["id"].tolist(), stopwords, keep=segmenter.terms)
-    tokens.attrs.update(segmented=n_work, cached=len(set(keys)) - n_work)
-    return tokens
+    unique = list(dict.fromkeys(keys))
+    tally = {"segmented": 0, "cached": 0}
+
+    def tables() -> Iterator[pa.Table]:
+        have = set()
+        for lo in range(0, len(unique) if cache is not None else 0, _READ_KEYS):
+            cached = cache.get(unique[lo:lo + _READ_KEYS])
+            have.update(cached["key"].unique().to_pylist())
+            if cached.num_rows:
+                yield cached
+        work = {key: text for key, text in zip(keys, docs["text_clean"], strict=True) if key not in have}
+        tally.update(segmented=len(work), cached=len(unique) - len(work))
+        if work:
+            batches = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend)
+            del work  # the texts: the generator holds them until it is done
+            # Through the cache, batch by batch: the results never pile up in memory.
+            yield from (cache.put_each(batches) if cache is not None else batches)
+        if cache is not None:
+            for line in cache_notes(cache):
+                (log or _warn)(line)
+
+    return keys, tables(), tally
+
+
+def count_docs(
+    docs: pd.DataFrame,
+    *,
+    segmenter: Segmenter | None = None,
+    stopwords: frozenset[str] | None = None,
+    cache_dir: str | Path | bool = True,
+    n_jobs: int | None = None,
+    progress: bool | None = None,
+    backend: str | None = None,
+    log: Callable[[str], None] | None = None,
+) -> DocTermCounts:
+    """Segment every speech's ``text_clean`` (or read it from the cache) and count its tokens per paragraph.
+
+    The same work as :func:`segment_docs`, without the tokens frame: each
+    speech's tokens are counted as they are read or segmented, so memory
+    grows with the distinct (paragraph, word) pairs, not with the tokens (at
+    10,000 speeches the frame alone held ~500 MB). Term counts, keyness, TF-IDF,
+    similarity, the documents table and topic units take either.
+
+    Parameters are those of :func:`segment_docs`.
+
+    Returns
+    -------
+    DocTermCounts
+        ``attrs["segmented"]`` and ``attrs["cached"]`` count the speeches segmented now and read from the cache.
+    """
+    segmenter = segmenter or make_segmenter()
+    stopwords = read_stopwords() if stopwords is None else stopwords
+    keys, tables, tally = _speech_tables(docs, segmenter=segmenter, cache_dir=cache_dir, n_jobs=n_jobs,
+                                         progress=progress, backend=backend, log=log)
+    builder = _CountBuilder()
+    for table in tables:
+        builder.add(table)
+    counts = builder.build(keys, docs["id"].tolist(), stopwords, keep=segmenter.terms)
+    counts.attrs.update(tally)
+    return counts
 
 
 def _warn(line: str) -> None:
@@ -434,3 +499,134 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
     else:
         doc_id = pd.Series(np.asarray(doc_ids, dtype=object)[token_doc], dtype="str")
     return pd.DataFrame({"doc_id": doc_id, "para": para, "pos": pos, "token": token, "is_stop": is_stop}, copy=False)
+
+
+# --------------------------------------------------------------------------- counts without the tokens frame
+
+
+@dataclass(frozen=True, eq=False)
+class DocTermCounts:
+    """How often each paragraph of each speech uses each word: the tokens frame without the word order.
+
+    Attributes
+    ----------
+    ids : list of str
+        The speeches, in docs order (a speech without tokens has no row but keeps its place).
+    vocabulary : pyarrow.StringArray
+        Every distinct token, sorted (so a column number also breaks ties alphabetically).
+    is_stop : numpy.ndarray of bool
+        Per vocabulary entry: stopword, punctuation, number or □ (:func:`corpus.lexicon.mark_stopwords`).
+    row_doc, row_para : numpy.ndarray of int32
+        Per row of ``matrix``: the speech (index into ``ids``) and the paragraph number; rows in docs order, then
+        paragraph order.
+    matrix : scipy.sparse.csr_matrix
+        Paragraph rows × vocabulary columns, counts of all tokens (int64).
+    attrs : dict
+        ``segmented`` and ``cached`` (as the tokens frame's ``attrs``).
+    """
+
+    ids: list[str]
+    vocabulary: pa.Array
+    is_stop: np.ndarray
+    row_doc: np.ndarray
+    row_para: np.ndarray
+    matrix: sparse.csr_matrix
+    attrs: dict = field(default_factory=dict)
+
+    @cached_property
+    def _by_doc(self) -> sparse.csr_matrix:
+        from scipy import sparse
+
+        rows = len(self.row_doc)
+        to_doc = sparse.csr_matrix((np.ones(rows, dtype=np.int64), (self.row_doc, np.arange(rows))),
+                                   shape=(len(self.ids), rows))
+        matrix = (to_doc @ self.matrix).tocsr()
+        matrix.sort_indices()
+        return matrix
+
+    def by_doc(self) -> sparse.csr_matrix:
+        """Speeches × vocabulary counts of all tokens (a speech without tokens is a zero row)."""
+        return self._by_doc.copy()
+
+    def restrict(self, ids) -> DocTermCounts:
+        """The rows of the speeches in ``ids`` only (the vocabulary and :attr:`ids` stay as they are)."""
+        wanted = set(ids)
+        rows = np.flatnonzero(np.isin(self.row_doc, [d for d, doc_id in enumerate(self.ids) if doc_id in wanted]))
+        return DocTermCounts(ids=self.ids, vocabulary=self.vocabulary, is_stop=self.is_stop,
+                             row_doc=self.row_doc[rows], row_para=self.row_para[rows], matrix=self.matrix[rows],
+                             attrs=dict(self.attrs))
+
+    def pairs(self) -> tuple[list[str], pa.Array, np.ndarray, np.ndarray, np.ndarray]:
+        """``ids, vocabulary, doc, term, count``: one entry per (speech, content word) used, sorted by speech then
+        word (the form :func:`corpus.features.count_terms` and the similarities work from)."""
+        doc, term, count = self._pairs
+        return self.ids, self.vocabulary, doc.copy(), term.copy(), count.copy()
+
+    @cached_property
+    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        matrix = self.by_doc()
+        matrix.data[self.is_stop[matrix.indices]] = 0
+        matrix.eliminate_zeros()
+        doc = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), np.diff(matrix.indptr))
+        return doc, matrix.indices.astype(np.int32), matrix.data.astype(np.int64)
+
+
+class _CountBuilder:
+    """Counts (paragraph, word) pairs table by table, each word coded once for the whole corpus."""
+
+    def __init__(self):
+        self._code: dict[str, int] = {}
+        self._entries: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def add(self, table: pa.Table) -> None:
+        """Count the rows ``key, para, tokens`` of ``table`` (all the rows of each of its speeches)."""
+        lists = table["tokens"].combine_chunks()
+        words, local = encode_strings(pc.list_flatten(lists))
+        code = self._code
+        to_global = np.fromiter((code.setdefault(word, len(code)) for word in words.to_pylist()), np.int64,
+                                count=len(words))
+        lengths = pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+        row = np.repeat(np.arange(table.num_rows, dtype=np.int64), lengths)
+        pairs, count = np.unique((row << 32) | to_global[local], return_counts=True)
+        pair_row, term = (pairs >> 32).astype(np.int32), (pairs & 0xFFFFFFFF).astype(np.int32)
+        paras = table["para"].to_numpy().astype(np.int32)
+        keys = table["key"].to_pylist()
+        start = 0
+        for i in range(1, len(keys) + 1):
+            if i == len(keys) or keys[i] != keys[start]:
+                lo, hi = np.searchsorted(pair_row, [start, i])
+                self._entries[keys[start]] = (paras[start:i], pair_row[lo:hi] - start, term[lo:hi],
+                                              count[lo:hi].astype(np.int64))
+                start = i
+
+    def build(self, keys: list[str], doc_ids: list[str], stopwords: frozenset[str], *,
+              keep: tuple[str, ...]) -> DocTermCounts:
+        """The counts of ``doc_ids`` in order (``keys[i]`` is the cache key of ``doc_ids[i]``)."""
+        from scipy import sparse
+
+        words = pa.array(list(self._code), pa.string())
+        order = pc.sort_indices(words).to_numpy()
+        rank = np.empty(len(words), dtype=np.int32)
+        rank[order] = np.arange(len(words), dtype=np.int32)
+        vocabulary = words.take(pa.array(order, pa.int64()))
+        row_doc, row_para, sizes, columns, values = [], [], [], [], []
+        for d, key in enumerate(keys):
+            if key not in self._entries:  # no paragraph with text
+                continue
+            paras, pair_row, term, count = self._entries[key]
+            row_doc.append(np.full(len(paras), d, dtype=np.int32))
+            row_para.append(paras)
+            sizes.append(np.bincount(pair_row, minlength=len(paras)))
+            columns.append(rank[term])
+            values.append(count)
+
+        def joined(parts, dtype):
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        indptr = np.concatenate([[0], np.cumsum(joined(sizes, np.int64))])
+        matrix = sparse.csr_matrix((joined(values, np.int64), joined(columns, np.int32), indptr),
+                                   shape=(len(indptr) - 1, len(vocabulary)))
+        matrix.sort_indices()
+        return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
+                             is_stop=mark_stopwords(vocabulary, stopwords, keep=keep),
+                             row_doc=joined(row_doc, np.int32), row_para=joined(row_para, np.int32), matrix=matrix)

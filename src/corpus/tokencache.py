@@ -94,14 +94,16 @@ class TokenCache:
         Entries already on disk are left as they are. On the first write that
         fails, writing stops and :attr:`unwritable` says why; the rows are returned all the same.
         """
-        kept = []
+        return pa.concat_tables([empty_chunk(), *self.put_each(tables)])
+
+    def put_each(self, tables: Iterable[pa.Table]) -> Iterator[pa.Table]:
+        """As :meth:`put_stream`, yielding each table once its entries are stored (nothing is kept)."""
         for table in tables:
-            kept.append(table)
             if self.unwritable is None:
                 for key, entry in _per_key(table):
                     self._put(key, entry)
+            yield table
         self._drop_old_chunks()
-        return pa.concat_tables(kept) if kept else empty_chunk()
 
     def _put(self, key: str, table: pa.Table) -> None:
         try:

@@ -9,7 +9,8 @@ is seeded (``random_state``).
 Frames in:
 
 - the **tokens frame** of :func:`corpus.segment.segment_docs`: ``doc_id, para,
-  pos, token, is_stop`` (content tokens are ``~is_stop``);
+  pos, token, is_stop`` (content tokens are ``~is_stop``), or its counts per paragraph
+  (:class:`corpus.segment.DocTermCounts`, what the report uses);
 - the **paragraphs frame** of :func:`corpus.clean.split_paragraphs`: ``doc_id,
   section, heading, para, kind, text, n_han`` (only ``kind == "body"`` is used);
 - the **docs frame** of :func:`corpus.load.load_docs`: ``id, year, era, ...``.
@@ -66,6 +67,7 @@ from . import config
 from .errors import CorpusError
 from .files import write_bytes_atomic
 from .periods import ordered_eras
+from .segment import DocTermCounts
 
 MODELS = config.TOPIC_MODELS
 UNIT_COLUMNS = ("doc_id", "para", "era", "year", "n_tokens", "tokens")
@@ -99,8 +101,9 @@ def topic_units(
 
     Parameters
     ----------
-    tokens : pandas.DataFrame
-        The tokens frame (``doc_id, para, pos, token, is_stop``).
+    tokens : pandas.DataFrame or corpus.segment.DocTermCounts
+        The tokens frame (``doc_id, para, pos, token, is_stop``), or the same counted
+        (:func:`corpus.segment.count_docs`: a paragraph's tokens then come in vocabulary order).
     paragraphs : pandas.DataFrame
         The paragraphs frame of the same docs (``doc_id, para, kind``).
     docs : pandas.DataFrame
@@ -118,9 +121,7 @@ def topic_units(
     CorpusError
         If no body paragraph has ``min_tokens`` content tokens.
     """
-    content = tokens.loc[~tokens["is_stop"], ["doc_id", "para", "pos", "token"]].sort_values(
-        ["doc_id", "para", "pos"], kind="stable")
-    bags = content.groupby(["doc_id", "para"], sort=False)["token"].agg(list).rename("tokens").reset_index()
+    bags = _bags(tokens)
     body = paragraphs.loc[paragraphs["kind"] == "body", ["doc_id", "para"]]
     meta = docs[["id", "era", "year"]].rename(columns={"id": "doc_id"}).astype({"era": str})
     units = body.merge(bags, on=["doc_id", "para"]).merge(meta, on="doc_id")
@@ -131,6 +132,27 @@ def topic_units(
             f"no body paragraph has {min_tokens} or more content tokens; lower min_tokens or check the segmentation")
     units = units.sort_values(["year", "doc_id", "para"], kind="stable")
     return units.loc[:, list(UNIT_COLUMNS)].reset_index(drop=True)
+
+
+def _bags(tokens: pd.DataFrame | DocTermCounts) -> pd.DataFrame:
+    """``doc_id, para, tokens``: each paragraph's content tokens, in text order from a tokens frame, in vocabulary
+    order from counts (a topic model counts them, so the order never changes a topic)."""
+    if not isinstance(tokens, DocTermCounts):
+        content = tokens.loc[~tokens["is_stop"], ["doc_id", "para", "pos", "token"]].sort_values(
+            ["doc_id", "para", "pos"], kind="stable")
+        return content.groupby(["doc_id", "para"], sort=False)["token"].agg(list).rename("tokens").reset_index()
+    matrix = tokens.matrix.copy()
+    matrix.data[tokens.is_stop[matrix.indices]] = 0
+    matrix.eliminate_zeros()
+    words = np.asarray(tokens.vocabulary.to_pylist(), dtype=object)
+    flat = words[np.repeat(matrix.indices, matrix.data)]
+    lengths = np.asarray(matrix.sum(axis=1)).ravel().astype(np.int64)
+    rows = np.flatnonzero(lengths)
+    bags = [part.tolist() for part in np.split(flat, np.cumsum(lengths[rows])[:-1])] if len(rows) else []
+    doc = tokens.row_doc[rows]
+    doc_id = (pd.Categorical.from_codes(doc, categories=pd.Index(tokens.ids, dtype="str"))  # as the tokens frame's
+              if len(set(tokens.ids)) == len(tokens.ids) else np.asarray(tokens.ids, dtype=object)[doc])
+    return pd.DataFrame({"doc_id": doc_id, "para": tokens.row_para[rows], "tokens": bags})
 
 
 def _unit_keys(units: pd.DataFrame) -> tuple[tuple[str, int], ...]:
@@ -806,7 +828,8 @@ class TopicState:
 def _units_sha256(units: pd.DataFrame) -> str:
     digest = hashlib.sha256()
     for doc_id, para, bag in zip(units["doc_id"], units["para"], units["tokens"], strict=True):
-        digest.update(f"{doc_id}\x1f{para}\x1f{chr(0x1f).join(bag)}\n".encode())
+        # The bag sorted: units from counts list a paragraph's words in vocabulary order, from tokens in text order.
+        digest.update(f"{doc_id}\x1f{para}\x1f{chr(0x1f).join(sorted(bag))}\n".encode())
     return digest.hexdigest()
 
 
@@ -1115,8 +1138,9 @@ def auto_topics(
 
     Parameters
     ----------
-    tokens : pandas.DataFrame
-        The tokens frame (``doc_id, para, pos, token, is_stop``).
+    tokens : pandas.DataFrame or corpus.segment.DocTermCounts
+        The tokens frame (``doc_id, para, pos, token, is_stop``), or the same counted
+        (:func:`corpus.segment.count_docs`: a paragraph's tokens then come in vocabulary order).
     paragraphs : pandas.DataFrame
         The paragraphs frame of the same docs (``doc_id, para, kind``).
     docs : pandas.DataFrame
@@ -1164,7 +1188,8 @@ def auto_topics(
     if not auto and (not isinstance(k, (int, np.integer)) or isinstance(k, bool)):
         raise CorpusError(f"k must be a whole number or 'auto', not {k!r}")
     kept = topic_docs(docs, max_units=max_units, random_state=random_state)
-    units = topic_units(tokens[tokens["doc_id"].isin(kept)], paragraphs, docs, min_tokens=min_tokens)
+    kept_tokens = tokens.restrict(kept) if isinstance(tokens, DocTermCounts) else tokens[tokens["doc_id"].isin(kept)]
+    units = topic_units(kept_tokens, paragraphs, docs, min_tokens=min_tokens)
     budget = len(units) if max_units is None else max_units
     sample = _sample(units, budget, random_state).sort_index()
     ks = sorted({int(c) for c in ks})
