@@ -9,7 +9,8 @@ from .conftest import REPO
 ORDER = [
     "errors", "config", "files", "manifest", "memory", "periods", "study", "arrays", "tokencache", "speechcache",
     "extract", "load", "clean", "lexicon", "segment", "features", "keyness", "kwic", "collocates", "breaks", "topics",
-    "dating", "markers", "compare", "plots", "htmlpage", "explore", "manage", "report", "cli", "__init__", "__main__",
+    "dating", "speechmap", "markers", "compare", "plots", "htmlpage", "explore", "manage", "report", "cli", "__init__",
+    "__main__",
 ]
 PACKAGE = REPO / "src" / "corpus"
 

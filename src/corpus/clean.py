@@ -579,8 +579,7 @@ def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None) -> pd.Da
     runs read it back.
     """
     texts = docs["text"].tolist()
-    rules = _cleaning_rules()
-    keys = [entry_key(text, rules) for text in texts] if cache is not None else []
+    keys = clean_keys(texts) if cache is not None else []
     stored = cache.get(keys) if cache is not None else {}
     cleaned, scripts, n_han, new = [], [], [], {}
     for i, text in enumerate(texts):
@@ -588,10 +587,9 @@ def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None) -> pd.Da
             row = stored[keys[i]].to_pylist()[0]
             text_clean, script, count = row["text_clean"], row["script"], row["n_han"]
         else:
-            text_clean, script = _clean_with_script(text)
-            count = count_han(text_clean)
+            text_clean, script, count = clean_one(text)
             if keys:
-                new[keys[i]] = pa.table({"text_clean": [text_clean], "script": [script], "n_han": [count]})
+                new[keys[i]] = clean_entry(text_clean, script, count)
         cleaned.append(text_clean)
         scripts.append(script)
         n_han.append(count)
@@ -600,6 +598,23 @@ def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None) -> pd.Da
     frame = docs.assign(text_clean=cleaned, n_han=n_han, script=scripts)
     frame.attrs["clean_cached"] = len(stored)  # how many speeches were read back rather than cleaned
     return frame
+
+
+def clean_one(text: str) -> tuple[str, str, int]:
+    """``text_clean, script, n_han`` of one raw text: what :func:`clean_docs` adds for each speech."""
+    text_clean, script = _clean_with_script(text)
+    return text_clean, script, count_han(text_clean)
+
+
+def clean_keys(texts: list[str]) -> list[str]:
+    """The cache key of each raw text's cleaning (:func:`clean_docs`): the text and the cleaning rules."""
+    rules = _cleaning_rules()
+    return [entry_key(text, rules) for text in texts]
+
+
+def clean_entry(text_clean: str, script: str, n_han: int) -> pa.Table:
+    """A speech's cleaning as the cache stores it: one row ``text_clean, script, n_han``."""
+    return pa.table({"text_clean": [text_clean], "script": [script], "n_han": [n_han]})
 
 
 def _cleaning_rules() -> str:

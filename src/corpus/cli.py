@@ -746,7 +746,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="choose the number of topics again and refit them from scratch (default: keep k and the "
                         "topics' order from the run that chose k until the speeches change by more than 20%%)")
     p.add_argument("--backend", choices=("local", "dask"), default="local",
-                   help="where segmentation runs: local processes (default) or a dask cluster")
+                   help="where new speeches are cleaned, dated and segmented: local processes (default) or a dask "
+                        "cluster")
     p.add_argument("--scheduler", metavar="ADDRESS",
                    help="with --backend dask: a dask scheduler (default: a local cluster)")
     p.set_defaults(func=cmd_report)

@@ -262,8 +262,8 @@ class Found(NamedTuple):
     generic: bool = False
 
 
-def _table(markers: pd.DataFrame) -> list[tuple]:
-    """The marker table as plain tuples, once per call: iterating a frame per speech is slow."""
+def markers_table(markers: pd.DataFrame) -> list[tuple]:
+    """The marker table as plain tuples (what :func:`find_markers_in` takes): iterating a frame per speech is slow."""
     columns = ("marker", "kind", "first", "last", "generic", "regex", "triggers", "pattern")
     return list(zip(*(markers[c].tolist() if c in markers else [None] * len(markers) for c in columns), strict=True))
 
@@ -298,7 +298,7 @@ def _bounded(table: list[tuple], n_chars: int) -> dict[str, BoundedPattern]:
             for row in table}
 
 
-def _find(text: str, table: list[tuple], *, bounded: dict[str, BoundedPattern] | None = None,
+def find_markers_in(text: str, table: list[tuple], *, bounded: dict[str, BoundedPattern] | None = None,
           where: str = "the text") -> list[Found]:
     """The markers of ``table`` found in ``text``, most mentioned first.
 
@@ -322,7 +322,7 @@ def _find(text: str, table: list[tuple], *, bounded: dict[str, BoundedPattern] |
 
 def find_markers(text: str, markers: pd.DataFrame) -> pd.DataFrame:
     """Markers found in a cleaned text: ``marker, kind, first, last, count, generic``, most mentioned first."""
-    return pd.DataFrame(_find(text, _table(markers)), columns=list(Found._fields))
+    return pd.DataFrame(find_markers_in(text, markers_table(markers)), columns=list(Found._fields))
 
 
 def usage_profile(first: int, last: int, kind: str, generic: bool, years: np.ndarray, *,
@@ -472,8 +472,9 @@ def date_text(
     """
     if not 0 < level < 1:
         raise CorpusError(f"level must be between 0 and 1 (got {level})")
-    table = markers if isinstance(markers, list) else _table(read_era_markers() if markers is None else markers)
-    return _estimate(_find(clean_text(text) if clean else text, table), level=level, year_max=year_max, model=model)
+    table = markers if isinstance(markers, list) else markers_table(read_era_markers() if markers is None else markers)
+    return _estimate(find_markers_in(clean_text(text) if clean else text, table), level=level, year_max=year_max,
+                     model=model)
 
 
 def _estimate(found: list[Found], *, level: float, year_max: int | None, model: DatingModel) -> DateEstimate:
@@ -525,7 +526,7 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level:
         the most probable year is than the metadata year; ``strong``, outside the range with odds of at least
         10 ** :data:`STRONG_EVIDENCE`; ``evidence``, a list of dicts.
     """
-    table = _table(read_era_markers() if markers is None else markers)
+    table = markers_table(read_era_markers() if markers is None else markers)
     rows = []
     found_all = _find_all(docs["text_clean"].tolist(), table, cache=cache, ids=docs["id"].tolist())
     years = [int(year) for year in docs["year"]]
@@ -587,9 +588,9 @@ def _find_all(texts: list[str], table: list[tuple], *, cache: SpeechCache | None
     bounded = _bounded(table, sum(map(len, texts)))
     names = [f"speech {i}" for i in ids] if ids is not None else [f"text {n}" for n in range(1, len(texts) + 1)]
     if cache is None:
-        return [_find(text, table, bounded=bounded, where=where) for text, where in zip(texts, names, strict=True)]
-    rules = entry_key(repr([(row[0], row[5].pattern) for row in table]), _source())
-    keys = [entry_key(text, rules) for text in texts]
+        return [find_markers_in(text, table, bounded=bounded, where=where)
+                for text, where in zip(texts, names, strict=True)]
+    keys = marker_keys(texts, table)
     stored, new, results = cache.get(keys), {}, []
     by_name = {row[0]: row for row in table}
     for text, key, where in zip(texts, keys, names, strict=True):
@@ -599,12 +600,23 @@ def _find_all(texts: list[str], table: list[tuple], *, cache: SpeechCache | None
                            bool(by_name[name][4])) for name, count in zip(names, counts, strict=True)]
             results.append(sorted(found, key=lambda f: (-f.count, -f.first)))
         else:
-            found = _find(text, table, bounded=bounded, where=where)
-            new[key] = pa.table({"marker": pa.array([f.marker for f in found], pa.string()),
-                                 "count": pa.array([f.count for f in found], pa.int64())})
+            found = find_markers_in(text, table, bounded=bounded, where=where)
+            new[key] = marker_entry(found)
             results.append(found)
     cache.put(new)
     return results
+
+
+def marker_keys(texts: list[str], table: list[tuple]) -> list[str]:
+    """The cache key of the era markers found in each cleaned text: the text, the markers' names and patterns."""
+    rules = entry_key(repr([(row[0], row[5].pattern) for row in table]), _source())
+    return [entry_key(text, rules) for text in texts]
+
+
+def marker_entry(found: list[Found]) -> pa.Table:
+    """The markers found in a speech as the cache stores them: ``marker, count``."""
+    return pa.table({"marker": pa.array([f.marker for f in found], pa.string()),
+                     "count": pa.array([f.count for f in found], pa.int64())})
 
 
 def check_years(dated: pd.DataFrame, *, shown: int = 3, model: DatingModel = MODEL) -> list[str]:

@@ -52,11 +52,12 @@ from .plots import (
 )
 from .segment import count_docs, make_segmenter
 from .speechcache import SpeechCache, cache_notes
+from .speechmap import map_new_speeches
 from .study import Study, comparison_pairs, read_study
 from .topics import auto_topics, read_topic_state, write_topic_state
 
 # The stages of a full run, in order (``--timings`` names them; the progress line counts them).
-REPORT_STAGES = ("load", "clean", "overview", "dating", "segment", "documents", "keyness", "trajectories",
+REPORT_STAGES = ("load", "map", "clean", "overview", "dating", "segment", "documents", "keyness", "trajectories",
                  "similarity", "topics", "figures", "html")
 
 
@@ -110,7 +111,8 @@ def build_report(
     stages : Stages, optional
         Collects the wall time of each stage (``corpus report --timings``).
     backend : str, optional
-        joblib backend for segmentation (``"dask"``: the running dask client).
+        joblib backend for the map step (:mod:`corpus.speechmap`: new speeches cleaned, dated and segmented)
+        and for segmentation (``"dask"``: the workers of the running ``dask.distributed.Client``).
     figure_worker : bool
         Draw the figures in a worker process while the analyses go on
         (:class:`corpus.plots.FigureSaver`); False draws them in this process.
@@ -143,6 +145,7 @@ def build_report(
     log(f"eras: {scheme} ({reason})")
     pairs = comparison_pairs(study, ordered_eras(docs))  # a bad comparison fails now, not after segmenting
     written: list[Path] = []
+    notes: list[str] = []  # what the caches have to say, said once after segmenting
     last = {} if force else last_run(out_dir)
     with FigureSaver(background=figure_worker, previous=last.get("figures"), recorded=last.get("files"),
                      code=code) as saver:
@@ -153,6 +156,12 @@ def build_report(
             written.append(write_csv_atomic(frame, out_dir / f"{name}.csv"))
 
         cached = config.cache_folder(cache_dir)
+        with stages("map"):  # new speeches: cleaned, dated and segmented at once, locally or on a cluster
+            lexicon, stopwords = read_lexicon(lexicon_file(data_dir)), stopwords_file(data_dir)
+            segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords)
+            markers = read_era_markers(era_markers_file(data_dir))
+            mapped = map_new_speeches(docs, cache_dir=cache_dir, segmenter=segmenter, markers=markers,
+                                      backend=backend, log=notes.append)
         with stages("clean"):
             # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
             clean_cache = SpeechCache(cached, "clean") if cached else None
@@ -162,18 +171,18 @@ def build_report(
             save(plot_overview(overview_table(docs, lang=lang), lang=lang))
         with stages("dating"):
             marker_cache = SpeechCache(cached, "markers") if cached else None
-            dated = date_docs(docs, markers=read_era_markers(era_markers_file(data_dir)), cache=marker_cache)
+            dated = date_docs(docs, markers=markers, cache=marker_cache)
             save(plot_dating(dated, lang=lang))
             warnings = [problem.message for problem in problems] + check_years(dated)  # for the HTML page
-        notes = [note for cache in (clean_cache, marker_cache) if cache is not None for note in cache_notes(cache)]
+        notes += [note for cache in (clean_cache, marker_cache) if cache is not None for note in cache_notes(cache)]
         with stages("segment"):
-            lexicon = read_lexicon(lexicon_file(data_dir))
-            segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_file(data_dir))
-            word_counts = count_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_file(data_dir)),
-                                       cache_dir=cache_dir, backend=backend, log=notes.append)
+            word_counts = count_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords),
+                                     cache_dir=cache_dir, backend=backend, log=notes.append)
         for note in dict.fromkeys(notes):  # a cache folder that cannot be written is said once, not once per cache
             log(note)
-        log(f"segmented {word_counts.attrs['segmented']}, cached {word_counts.attrs['cached']}")
+        # The speeches the map step segmented count as segmented now, not as read from the cache.
+        fresh = word_counts.attrs["segmented"] + min(mapped, word_counts.attrs["cached"])
+        log(f"segmented {fresh}, cached {word_counts.attrs['cached'] - min(mapped, word_counts.attrs['cached'])}")
         with stages("documents"):
             table(documents_table(docs.drop(columns="text_clean"), paragraphs, word_counts, terms=lexicon["term"])
                   .assign(era_scheme=scheme, era_reason=reason), "documents")

@@ -240,12 +240,14 @@ def segment_text(text: str, *, segmenter: Segmenter | None = None) -> list[str]:
 # --------------------------------------------------------------------------- segmenting documents
 
 
-def _doc_key(segmenter: Segmenter, text_clean: str) -> str:
+def segment_key(segmenter: Segmenter, text_clean: str) -> str:
+    """The cache key of a cleaned text's tokens: the text and the segmenter (engine, version, lexicon, options)."""
     return hashlib.sha256(f"{segmenter.fingerprint}\x00{text_clean}".encode()).hexdigest()
 
 
-def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, str]]) -> pa.Table:
-    """Rows ``key, para, tokens`` for a batch of speeches, as Arrow at once.
+def segment_rows(segmenter: Segmenter, batch: list[tuple[str, str]]) -> pa.Table:
+    """Rows ``key, para, tokens`` for a batch of ``(key, text_clean)`` speeches, as Arrow at once (a cache entry
+    per speech: :func:`segment_key`).
 
     Python lists of tokens cost ~60 bytes a token; a batch's are freed as soon
     as it is converted, so memory follows the batch, not the corpus.
@@ -260,7 +262,7 @@ def _segment_batch(segmenter: Segmenter, batch: list[tuple[str, str]]) -> pa.Tab
                      "tokens": pa.array(tokens, pa.list_(pa.string()))})
 
 
-def _batches(work: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
+def batches_of(work: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
     """``n`` runs of consecutive speeches of about equal size.
 
     Consecutive, so that the results come back in the docs' order and need no
@@ -281,28 +283,42 @@ def _batches(work: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]
 def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | None, progress: bool | None,
          backend: str | None = None) -> Iterator[pa.Table]:
     """Segment ``work`` in batches; yield each batch's rows ``key, para, tokens`` in order, as it is done."""
+    # Workers build the tokenizer once each (module cache), not once per document.
+    return run_in_batches(segment_rows, segmenter, work, n_jobs=n_jobs, progress=progress, backend=backend,
+                          chars_per_second=_CHARS_PER_SECOND[segmenter.engine],
+                          parallel_min_chars=PARALLEL_MIN_CHARS[segmenter.engine], desc="segmenting")
+
+
+def run_in_batches(function: Callable, setting, work: list[tuple[str, str]], *, n_jobs: int | None,
+                   progress: bool | None, backend: str | None, chars_per_second: float, parallel_min_chars: int,
+                   desc: str) -> Iterator:
+    """``function(setting, batch)`` for consecutive batches of ``(key, text)`` work; yield each result in order.
+
+    In this process for small work, else on worker processes (joblib's loky, 2 at most on a laptop), or, with
+    ``backend`` (e.g. ``"dask"`` inside a ``dask.distributed.Client``), wherever that joblib backend sends it.
+    A progress bar (characters done) when the work is expected to take more than a few seconds at
+    ``chars_per_second``, or as ``progress`` says.
+    """
     n_chars = sum(len(text) for _, text in work)
     if progress is None:
-        progress = n_chars / _CHARS_PER_SECOND[segmenter.engine] > PROGRESS_MIN_SECONDS
+        progress = n_chars / chars_per_second > PROGRESS_MIN_SECONDS
     if backend is not None:
         n_jobs = n_jobs or -1  # a cluster decides how many workers there are
     elif n_jobs is None:
-        n_jobs = min(2, os.cpu_count() or 1) if n_chars >= PARALLEL_MIN_CHARS[segmenter.engine] else 1
+        n_jobs = min(2, os.cpu_count() or 1) if n_chars >= parallel_min_chars else 1
     n_batches = max(1 if n_jobs == 1 and not progress else max(n_jobs, 1) * 8, n_chars // BATCH_CHARS)
-    batches = _batches(work, min(n_batches, len(work)) or 1)
+    batches = batches_of(work, min(n_batches, len(work)) or 1)
     if progress:
         from tqdm.auto import tqdm
 
-        bar = tqdm(total=n_chars, unit="char", unit_scale=True, desc="segmenting")
+        bar = tqdm(total=n_chars, unit="char", unit_scale=True, desc=desc)
     from joblib import Parallel, delayed, parallel_config
 
-    # Workers build the tokenizer once each (module cache), not once per document.
     with parallel_config(backend=backend or "loky") if n_jobs != 1 else contextlib.nullcontext():
         if n_jobs == 1:
-            outputs = (_segment_batch(segmenter, batch) for batch in batches)
+            outputs = (function(setting, batch) for batch in batches)
         else:
-            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(
-                delayed(_segment_batch)(segmenter, b) for b in batches)
+            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(function)(setting, b) for b in batches)
         for batch, output in zip(batches, outputs, strict=False):
             yield output
             if progress:
@@ -380,7 +396,7 @@ def _speech_tables(docs: pd.DataFrame, *, segmenter: Segmenter, cache_dir, n_job
     The rows of one speech are always together in one table.
     """
     # One text at a time: a list of every text as Python strings would be ~200 MB at 10,000 speeches.
-    keys = [_doc_key(segmenter, text) for text in docs["text_clean"]]
+    keys = [segment_key(segmenter, text) for text in docs["text_clean"]]
     cache = _token_cache(cache_dir)
     unique = list(dict.fromkeys(keys))
     tally = {"segmented": 0, "cached": 0}

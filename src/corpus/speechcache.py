@@ -61,6 +61,10 @@ class SpeechCache:
                     break
         return found
 
+    def has(self, key: str) -> bool:
+        """Whether an entry is stored under ``key`` (not read: it is checked when it is read)."""
+        return bool(self._entries.of(key))
+
     def _read(self, path: Path) -> pa.Table | None:
         try:
             return read_entry(path)
