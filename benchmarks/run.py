@@ -140,6 +140,8 @@ def main(argv=None) -> int:
         for n in args.sizes:
             results.append(measure(n, Path(tmp)))
             print(f"done {n}", file=sys.stderr, flush=True)
+            if args.json:  # after each size: a long run stopped at the largest keeps the others
+                args.json.write_text(json.dumps(results, indent=1, default=str))
     text = (f"{table(results)}\n\nMachine: {os.cpu_count()} cores; synthetic speeches (benchmarks/make_corpus.py). "
             f"Command: `.venv/bin/python benchmarks/run.py --sizes {' '.join(map(str, args.sizes))}`")
     print(text)

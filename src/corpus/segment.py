@@ -536,7 +536,7 @@ class DocTermCounts:
         Per row of ``matrix``: the speech (index into ``ids``) and the paragraph number; rows in docs order, then
         paragraph order.
     matrix : scipy.sparse.csr_matrix
-        Paragraph rows × vocabulary columns, counts of all tokens (int64).
+        Paragraph rows × vocabulary columns, counts of all tokens (int32).
     attrs : dict
         ``segmented`` and ``cached`` (as the tokens frame's ``attrs``).
     """
@@ -549,20 +549,16 @@ class DocTermCounts:
     matrix: sparse.csr_matrix
     attrs: dict = field(default_factory=dict)
 
-    @cached_property
-    def _by_doc(self) -> sparse.csr_matrix:
+    def by_doc(self) -> sparse.csr_matrix:
+        """Speeches × vocabulary counts of all tokens (a speech without tokens is a zero row)."""
         from scipy import sparse
 
         rows = len(self.row_doc)
-        to_doc = sparse.csr_matrix((np.ones(rows, dtype=np.int64), (self.row_doc, np.arange(rows))),
+        to_doc = sparse.csr_matrix((np.ones(rows, dtype=np.int32), (self.row_doc, np.arange(rows))),
                                    shape=(len(self.ids), rows))
         matrix = (to_doc @ self.matrix).tocsr()
         matrix.sort_indices()
         return matrix
-
-    def by_doc(self) -> sparse.csr_matrix:
-        """Speeches × vocabulary counts of all tokens (a speech without tokens is a zero row)."""
-        return self._by_doc.copy()
 
     def restrict(self, ids) -> DocTermCounts:
         """The rows of the speeches in ``ids`` only (the vocabulary and :attr:`ids` stay as they are)."""
@@ -575,16 +571,19 @@ class DocTermCounts:
     def pairs(self) -> tuple[list[str], pa.Array, np.ndarray, np.ndarray, np.ndarray]:
         """``ids, vocabulary, doc, term, count``: one entry per (speech, content word) used, sorted by speech then
         word (the form :func:`corpus.features.count_terms` and the similarities work from)."""
-        doc, term, count = self._pairs
-        return self.ids, self.vocabulary, doc.copy(), term.copy(), count.copy()
+        return (self.ids, self.vocabulary, *self._pairs)
 
     @cached_property
     def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        # Computed once and shared, read-only: at 10,000 speeches each copy is ~150 MB.
         matrix = self.by_doc()
         matrix.data[self.is_stop[matrix.indices]] = 0
         matrix.eliminate_zeros()
         doc = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), np.diff(matrix.indptr))
-        return doc, matrix.indices.astype(np.int32), matrix.data.astype(np.int64)
+        arrays = doc, matrix.indices.astype(np.int32, copy=False), matrix.data.astype(np.int32, copy=False)
+        for array in arrays:
+            array.setflags(write=False)
+        return arrays
 
 
 class _CountBuilder:
@@ -612,7 +611,7 @@ class _CountBuilder:
             if i == len(keys) or keys[i] != keys[start]:
                 lo, hi = np.searchsorted(pair_row, [start, i])
                 self._entries[keys[start]] = (paras[start:i], pair_row[lo:hi] - start, term[lo:hi],
-                                              count[lo:hi].astype(np.int64))
+                                              count[lo:hi].astype(np.int32))
                 start = i
 
     def build(self, keys: list[str], doc_ids: list[str], stopwords: frozenset[str], *,
@@ -640,7 +639,7 @@ class _CountBuilder:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
         indptr = np.concatenate([[0], np.cumsum(joined(sizes, np.int64))])
-        matrix = sparse.csr_matrix((joined(values, np.int64), joined(columns, np.int32), indptr),
+        matrix = sparse.csr_matrix((joined(values, np.int32), joined(columns, np.int32), indptr),
                                    shape=(len(indptr) - 1, len(vocabulary)))
         matrix.sort_indices()
         return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
