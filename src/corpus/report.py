@@ -157,8 +157,8 @@ def build_report(
 
         cached = config.cache_folder(cache_dir)
         with stages("map"):  # new speeches: cleaned, dated and segmented at once, locally or on a cluster
-            lexicon, stopwords = read_lexicon(lexicon_file(data_dir)), stopwords_file(data_dir)
-            segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords)
+            lexicon, stopwords_path = read_lexicon(lexicon_file(data_dir)), stopwords_file(data_dir)
+            segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_path)
             markers = read_era_markers(era_markers_file(data_dir))
             mapped = map_new_speeches(docs, cache_dir=cache_dir, segmenter=segmenter, markers=markers,
                                       backend=backend, log=notes.append)
@@ -176,7 +176,7 @@ def build_report(
             warnings = [problem.message for problem in problems] + check_years(dated)  # for the HTML page
         notes += [note for cache in (clean_cache, marker_cache) if cache is not None for note in cache_notes(cache)]
         with stages("segment"):
-            word_counts = count_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords),
+            word_counts = count_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_path),
                                      cache_dir=cache_dir, backend=backend, log=notes.append)
         for note in dict.fromkeys(notes):  # a cache folder that cannot be written is said once, not once per cache
             log(note)

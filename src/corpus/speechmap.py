@@ -135,8 +135,9 @@ def map_new_speeches(
                                 backend=backend, chars_per_second=CHARS_PER_SECOND,
                                 parallel_min_chars=PARALLEL_MIN_CHARS, desc="cleaning, dating, segmenting"):
         clean_cache.put({key: clean_entry(r.text_clean, r.script, r.n_han) for key, r in batch})
-        marker_cache.put({marker_keys([r.text_clean], settings.markers)[0]: marker_entry(r.markers)
-                          for _, r in batch})
+        # One call per batch: a key hashes the whole marker table's patterns once per call.
+        keys = marker_keys([r.text_clean for _, r in batch], settings.markers)
+        marker_cache.put({key: marker_entry(r.markers) for key, (_, r) in zip(keys, batch, strict=True)})
         for _ in token_cache.put_each(r.tokens for _, r in batch if r.tokens.num_rows):
             pass
     if log is not None:
