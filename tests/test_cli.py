@@ -231,6 +231,20 @@ def test_topics_cli_errors(capsys):
     assert "--k must be a whole number or 'auto'" in capsys.readouterr().err
 
 
+def test_up_to_date_report_imports_neither_scikit_learn_nor_matplotlib(tiny_dir, tmp_path):
+    """Fixed costs (issue 16): a rerun with nothing changed stops before the analyses, so it should not pay for
+    their libraries (~1.2 s of a 3 s rerun at 1,000 speeches)."""
+    out = tmp_path / "out"
+    assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0
+    code = ("import contextlib, io, sys\nfrom corpus.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    assert main(['report', '--data', {str(tiny_dir)!r}, '--out', {str(out)!r}]) == 0\n"
+            "print(sorted(m for m in ('sklearn', 'matplotlib', 'scipy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.startswith("up to date: ")
+    assert done.stdout.strip() == "[]"
+
+
 def test_report_rerun_with_nothing_changed_is_up_to_date(tiny_dir, tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["report", "--data", str(tiny_dir), "--out", str(out)]) == 0

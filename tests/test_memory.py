@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from corpus.memory import Stages, release_memory, rss_mb
+from corpus.memory import Stages, freeze_imports, release_memory, rss_mb, thaw
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-stage peaks are sampled from /proc")
@@ -67,3 +67,24 @@ def test_stages_without_progress_print_messages_plainly(capsys):
     stages.write("hello")
     stages.close()
     assert capsys.readouterr() == ("hello\n", "")
+
+
+def test_freeze_imports_exempts_what_is_alive_until_thawed():
+    import gc
+
+    freeze_imports()
+    try:
+        assert gc.get_freeze_count() > 1000  # at least the modules' objects
+    finally:
+        thaw()
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_report_leaves_nothing_frozen(tiny_dir, tmp_path):
+    """A notebook that runs the report keeps a normal collector afterwards (frozen garbage would never be freed)."""
+    import gc
+
+    from corpus.report import build_report
+
+    build_report(tiny_dir, out_dir=tmp_path / "out", figure_worker=False)
+    assert gc.get_freeze_count() == 0

@@ -216,6 +216,18 @@ def test_figures_saved_by_the_worker_process_are_byte_identical(tmp_path, table)
     assert [p.read_bytes() for p in promised] == [p.read_bytes() for p in expected]
 
 
+def test_waiting_draws_here_what_the_worker_has_not_started(tmp_path, table):
+    """Issue 16: at the end of a report the worker is behind; the waiting process takes figures from the back."""
+    with FigureSaver(background=False) as here:
+        expected = [here.save(plot_overview(table), f"f{i}", out_dir=tmp_path / "here") for i in range(6)]
+    with FigureSaver() as worker:  # still starting (a spawned process imports for ~1 s): most are not started
+        promised = [worker.save(plot_overview(table), f"f{i}", out_dir=tmp_path / "both") for i in range(6)]
+        worker.wait()
+        assert 1 <= worker.drawn_here <= 6
+    assert [[p.read_bytes() for p in files] for files in promised] == [[p.read_bytes() for p in files]
+                                                                       for files in expected]
+
+
 def test_an_error_in_the_worker_reaches_the_caller(tmp_path, table):
     blocked = tmp_path / "file"
     blocked.write_text("not a folder")

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from corpus import CorpusError, clean_docs, clean_text, load_docs
+from corpus.files import read_entry
 from corpus.lexicon import audit_lexicon, mark_stopwords, read_lexicon, read_stopwords
 from corpus.segment import TOKEN_COLUMNS, count_docs, make_segmenter, segment_docs
 
@@ -137,6 +138,64 @@ def test_counts_equal_the_tokens_frame_counted(docs, tmp_path, monkeypatch):
         for a, b in zip(mine[2:], reference[2:], strict=True):
             assert a.tolist() == b.tolist()
         assert counts.matrix.sum() == len(frame) == 9258
+
+
+def _same_counts(mine, reference) -> None:
+    assert mine.ids == reference.ids
+    assert mine.vocabulary.to_pylist() == reference.vocabulary.to_pylist()
+    assert mine.is_stop.tolist() == reference.is_stop.tolist()
+    assert mine.row_doc.tolist() == reference.row_doc.tolist() and mine.row_para.tolist() == reference.row_para.tolist()
+    for part in ("indptr", "indices", "data"):
+        assert getattr(mine.matrix, part).tolist() == getattr(reference.matrix, part).tolist()
+
+
+def test_counts_snapshot_gives_the_full_build_after_adding_removing_and_editing(docs, tmp_path, monkeypatch):
+    """Issue 16: the next run starts from the last run's counts (one file) and reads only the speeches it lacks;
+    whatever changed, the result is the one a build over every speech gives."""
+    from corpus import segment
+
+    reads = []
+    real = segment._speech_tables
+    monkeypatch.setattr(segment, "_speech_tables", lambda docs, **kw: reads.append(len(docs)) or real(docs, **kw))
+    cache = tmp_path / "cache"
+    first = count_docs(docs[docs["id"] != "004"], cache_dir=cache, snapshot="here")
+    assert first.attrs == {"segmented": 4, "cached": 0} and reads == [4]
+    assert len(list((cache / "counts").rglob("*.arrow"))) == 1
+    # 004 added, 001 removed, 003 edited, and 002 twice under two ids: only 004 and the new 003 are read
+    edited = docs.copy()
+    edited.loc[edited["id"] == "003", "text_clean"] += "\n\n新的一段：推动高质量发展。"
+    twin = edited[edited["id"] == "002"].assign(id="002b")
+    changed = pd.concat([edited[edited["id"] != "001"], twin], ignore_index=True)
+    counts = count_docs(changed, cache_dir=cache, snapshot="here")
+    assert reads == [4, 2] and counts.attrs == {"segmented": 2, "cached": 2}
+    _same_counts(counts, count_docs(changed, cache_dir=False))
+    assert (counts.row_doc == 2).sum() == (first.row_doc == first.ids.index("003")).sum() + 1  # the new paragraph
+    assert len(list((cache / "counts").rglob("*.arrow"))) == 1  # the last one replaces the one before
+    # nothing changed: nothing read, nothing written
+    snapshot_file = next((cache / "counts").rglob("*.arrow"))
+    again = count_docs(changed, cache_dir=cache, snapshot="here")
+    assert reads[-1] == 0 and again.attrs == {"segmented": 0, "cached": 4}
+    assert next((cache / "counts").rglob("*.arrow")) == snapshot_file
+    _same_counts(again, counts)
+    # a smaller corpus: the words only the others used are gone from the vocabulary
+    one = docs.iloc[:1]
+    _same_counts(count_docs(one, cache_dir=cache, snapshot="here"), count_docs(one, cache_dir=False))
+
+
+def test_a_damaged_counts_snapshot_is_rebuilt_never_trusted(docs, tmp_path):
+    cache = tmp_path / "cache"
+    count_docs(docs, cache_dir=cache, snapshot="here")
+    path = next((cache / "counts").rglob("*.arrow"))
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2:len(data) // 2 + 4] = b"\xff\xff\xff\xff"
+    path.write_bytes(bytes(data))
+    lines = []
+    counts = count_docs(docs, cache_dir=cache, snapshot="here", log=lines.append)
+    assert counts.attrs == {"segmented": 0, "cached": 5}  # every speech from its own entry
+    assert lines == [f"cache: 1 damaged counts entry deleted and recomputed ({cache / 'counts'})"]
+    _same_counts(counts, count_docs(docs, cache_dir=False))
+    assert list((cache / "counts").rglob("*.arrow")) == [path]  # written again, whole: the same bytes, the same name
+    assert read_entry(path).num_rows == 1
 
 
 def test_placeholders_are_never_words(docs, segmenter, tmp_path):

@@ -165,6 +165,39 @@ class EntryFiles:
             write_bytes_atomic(path, data)
         self._names(path.parent.name).add(path.name)  # a later lookup through this object finds it
 
+    def replace(self, key: str, table: pa.Table) -> Path:
+        """Write ``table`` as the one entry of ``key``, streamed to disk, then delete the key's other entries.
+
+        For a large entry that supersedes the last (the counts snapshot, :func:`corpus.segment.count_docs`):
+        the bytes are never all in memory (at 10,000 speeches they are ~200 MB), and the checksum is taken
+        from the file written. A reader that finds an old entry gone reads none and recomputes.
+
+        Raises
+        ------
+        OSError
+            When it cannot be written.
+        """
+        folder = self.folder / key[:2]
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = temp_path(folder / f"{key}.arrow")
+        try:
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+            digest = hashlib.sha256()
+            with open(tmp, "rb") as written:
+                for block in iter(lambda: written.read(1 << 22), b""):
+                    digest.update(block)
+            path = folder / f"{key}.{digest.hexdigest()[:SUM_DIGITS]}.arrow"
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        self._names(key[:2]).add(path.name)
+        for old in self.of(key):
+            if old != path:
+                remove_quietly(old)
+                self._names(key[:2]).discard(old.name)
+        return path
+
 
 def read_entry(path: Path) -> pa.Table:
     """The table in an entry file, after its checksum is checked.

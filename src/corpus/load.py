@@ -44,6 +44,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -419,7 +420,8 @@ def han_problem(text: str, *, minimum: int | None = None) -> str | None:
     'has 3 Han characters, fewer than the 20 a transcript needs (config.MIN_HAN_CHARS)'
     """
     minimum = config.MIN_HAN_CHARS if minimum is None else minimum
-    n = len(_HAN_RE.findall(text))
+    # Enough is enough: counting every Han character of 1,000 speeches took 0.43 s of a 1.0 s rerun.
+    n = sum(1 for _ in itertools.islice(_HAN_RE.finditer(text), minimum))
     if n >= minimum:
         return None
     if n == 0:

@@ -45,6 +45,23 @@ def release_memory() -> None:
         pass
 
 
+def freeze_imports() -> None:
+    """Collect garbage once, then exempt every object alive now from later collections (``gc.freeze``).
+
+    Call it once the modules a run needs are imported: their ~170,000 objects (modules, classes,
+    functions) are then never scanned again, and each full collection of :func:`release_memory` costs
+    ~0.01 s instead of ~0.1 s. :func:`thaw` ends it (at the end of the run: in a notebook, objects
+    frozen for good would never be collected if they became garbage).
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def thaw() -> None:
+    """Undo :func:`freeze_imports`: the frozen objects are collected as usual again."""
+    gc.unfreeze()
+
+
 class Stages:
     """Wall time and peak memory of each stage of a run: ``with stages("clean"): ...``.
 

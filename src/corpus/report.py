@@ -13,48 +13,14 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
-
 from . import config
-from .clean import clean_docs, split_paragraphs
-from .dating import check_years, date_docs, era_markers_file, read_era_markers
-from .errors import CorpusError
-from .features import (
-    count_terms,
-    doc_similarity,
-    documents_table,
-    era_similarity,
-    era_tfidf,
-    term_counts,
-    term_trajectories,
-    terms_to_chart,
-)
+from .dating import era_markers_file
 from .files import check_out_dir, write_csv_atomic
-from .htmlpage import characters_of, explorer_texts, write_html_report
-from .keyness import keyness, keyness_by_era, notable_keyness, word_shift
-from .lexicon import lexicon_file, read_lexicon, read_stopwords, stopwords_file
+from .lexicon import lexicon_file, stopwords_file
 from .load import inspect_corpus, raise_first_error
 from .manifest import code_and_libraries, fingerprint, last_run, up_to_date, write_manifest
-from .memory import Stages
-from .periods import ordered_eras
-from .plots import (
-    FigureSaver,
-    overview_table,
-    plot_coherence,
-    plot_dating,
-    plot_keyness,
-    plot_overview,
-    plot_similarity,
-    plot_topic_prevalence,
-    plot_topic_words,
-    plot_trajectories,
-    plot_word_shift,
-)
-from .segment import count_docs, make_segmenter
-from .speechcache import SpeechCache, cache_notes
-from .speechmap import map_new_speeches
-from .study import Study, comparison_pairs, read_study
-from .topics import auto_topics, read_topic_state, write_topic_state
+from .memory import Stages, freeze_imports, thaw
+from .study import Study, read_study
 
 # The stages of a full run, in order (``--timings`` names them; the progress line counts them).
 REPORT_STAGES = ("load", "map", "clean", "overview", "dating", "segment", "documents", "keyness", "trajectories",
@@ -141,6 +107,58 @@ def build_report(
     if not force and (files := up_to_date(out_dir, inputs)) is not None:
         log(f"up to date: nothing changed since the last report ({len(files)} files in {out_dir})")
         return files
+    try:
+        return _run_stages(docs, problems, data_dir=data_dir, out_dir=out_dir, study=study, inputs=inputs, code=code,
+                           cache_dir=cache_dir, log=log, force=force, stages=stages, backend=backend,
+                           figure_worker=figure_worker, retopic=retopic)
+    finally:
+        thaw()
+
+
+def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, inputs: str, code: str, cache_dir,
+                log, force: bool, stages: Stages, backend, figure_worker: bool, retopic: bool) -> list[Path]:
+    """The stages after loading, for a report that is not up to date (the arguments of :func:`build_report`)."""
+    # Imported here, not at the top: a rerun with nothing changed stops before any of these is needed, and they
+    # are most of its time (scikit-learn, scipy and matplotlib: ~1.2 s of a 3 s warm rerun at 1,000 speeches).
+    import pandas as pd
+
+    from .clean import clean_docs, split_paragraphs
+    from .dating import check_years, date_docs, read_era_markers
+    from .errors import CorpusError
+    from .features import (
+        count_terms,
+        doc_similarity,
+        documents_table,
+        era_similarity,
+        era_tfidf,
+        term_counts,
+        term_trajectories,
+        terms_to_chart,
+    )
+    from .htmlpage import characters_of, explorer_texts, write_html_report
+    from .keyness import keyness, keyness_by_era, notable_keyness, word_shift
+    from .lexicon import read_lexicon, read_stopwords
+    from .periods import ordered_eras
+    from .plots import (
+        FigureSaver,
+        overview_table,
+        plot_coherence,
+        plot_dating,
+        plot_keyness,
+        plot_overview,
+        plot_similarity,
+        plot_topic_prevalence,
+        plot_topic_words,
+        plot_trajectories,
+        plot_word_shift,
+    )
+    from .segment import count_docs, make_segmenter
+    from .speechcache import SpeechCache, cache_notes
+    from .speechmap import map_new_speeches
+    from .study import comparison_pairs
+    from .topics import auto_topics, read_topic_state, write_topic_state
+
+    freeze_imports()
     scheme, reason, by, lang = docs.attrs["era_scheme"], docs.attrs["era_reason"], docs.attrs["era_by"], study.lang
     log(f"eras: {scheme} ({reason})")
     pairs = comparison_pairs(study, ordered_eras(docs))  # a bad comparison fails now, not after segmenting
@@ -177,7 +195,8 @@ def build_report(
         notes += [note for cache in (clean_cache, marker_cache) if cache is not None for note in cache_notes(cache)]
         with stages("segment"):
             word_counts = count_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_path),
-                                     cache_dir=cache_dir, backend=backend, log=notes.append)
+                                     cache_dir=cache_dir, backend=backend, log=notes.append,
+                                     snapshot=str(data_dir.resolve()))  # the next run reads one file, not each speech
         for note in dict.fromkeys(notes):  # a cache folder that cannot be written is said once, not once per cache
             log(note)
         # The speeches the map step segmented count as segmented now, not as read from the cache.

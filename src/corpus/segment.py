@@ -50,7 +50,7 @@ from .clean import paragraphs_of
 from .errors import CorpusError
 from .lexicon import MAX_FREQ, genre_words, mark_stopwords, read_lexicon, read_stopwords
 from .memory import release_memory
-from .speechcache import cache_notes
+from .speechcache import SpeechCache, cache_notes, entry_key
 from .tokencache import TokenCache, empty_chunk
 
 if TYPE_CHECKING:
@@ -432,6 +432,7 @@ def count_docs(
     progress: bool | None = None,
     backend: str | None = None,
     log: Callable[[str], None] | None = None,
+    snapshot: str | None = None,
 ) -> DocTermCounts:
     """Segment every speech's ``text_clean`` (or read it from the cache) and count its tokens per paragraph.
 
@@ -441,22 +442,46 @@ def count_docs(
     10,000 speeches the frame alone held ~500 MB). Term counts, keyness, TF-IDF,
     similarity, the documents table and topic units take either.
 
-    Parameters are those of :func:`segment_docs`.
+    Parameters
+    ----------
+    snapshot : str, optional
+        A name for this corpus (the report gives its data folder). The counts are then kept in the cache as one
+        file (the snapshot, ``CACHE/counts``), and the next call with the same name and segmenter starts from
+        it: only the speeches it lacks are read from the per-speech cache (or segmented), the rest are taken
+        from the snapshot whole, with the same result. Reading 10,000 cached speeches one by one took 11 s.
+    **others
+        As :func:`segment_docs`.
 
     Returns
     -------
     DocTermCounts
-        ``attrs["segmented"]`` and ``attrs["cached"]`` count the speeches segmented now and read from the cache.
+        ``attrs["segmented"]`` and ``attrs["cached"]`` count the speeches segmented now and read from the cache
+        (the snapshot included).
     """
     segmenter = segmenter or make_segmenter()
     stopwords = read_stopwords() if stopwords is None else stopwords
-    keys, tables, tally = _speech_tables(docs, segmenter=segmenter, cache_dir=cache_dir, n_jobs=n_jobs,
-                                         progress=progress, backend=backend, log=log)
+    keys = [segment_key(segmenter, text) for text in docs["text_clean"]]
+    folder = config.cache_folder(cache_dir) if snapshot is not None else None
+    store = SpeechCache(folder, "counts") if folder is not None else None
+    name = entry_key("counts", _CACHE_VERSION, segmenter.fingerprint, snapshot or "")
+    previous = _read_snapshot(store.get([name]).get(name)) if store is not None else None
+    kept = set(previous.keys).intersection(keys) if previous is not None else set()
+    todo = [i for i, key in enumerate(keys) if key not in kept]
+    todo_keys, tables, tally = _speech_tables(docs.iloc[todo], segmenter=segmenter, cache_dir=cache_dir,
+                                              n_jobs=n_jobs, progress=progress, backend=backend, log=log)
     builder = _CountBuilder()
     for table in tables:
         builder.add(table)
-    counts = builder.build(keys, docs["id"].tolist(), stopwords, keep=segmenter.terms)
-    counts.attrs.update(tally)
+    doc_ids = docs["id"].tolist()
+    fresh = builder.build(todo_keys, [doc_ids[i] for i in todo], stopwords, keep=segmenter.terms)
+    counts = fresh if previous is None else _combine(previous, fresh, keys, kept, doc_ids, stopwords,
+                                                     keep=segmenter.terms)
+    if store is not None and (todo or set(previous.keys) != kept):
+        store.replace(name, _snapshot_table(counts, keys))
+    if store is not None:
+        for line in cache_notes(store):
+            (log or _warn)(line)
+    counts.attrs.update(segmented=tally["segmented"], cached=tally["cached"] + len(kept))
     return counts
 
 
@@ -645,3 +670,126 @@ class _CountBuilder:
         return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
                              is_stop=mark_stopwords(vocabulary, stopwords, keep=keep),
                              row_doc=joined(row_doc, np.int32), row_para=joined(row_para, np.int32), matrix=matrix)
+
+
+# --------------------------------------------------------------------------- the counts snapshot
+# One file per corpus name and segmenter: the per-paragraph counts of every distinct speech of the last run, so
+# that the next run reads one file instead of every speech's entry. Any snapshot is right for the speeches it
+# holds (each speech's counts depend only on its key), so an old or concurrent one is never wrong, only less
+# complete.
+
+_SNAPSHOT_SCHEMA = pa.schema([(name, pa.list_(kind)) for name, kind in (
+    ("keys", pa.string()), ("row_key", pa.int32()), ("row_para", pa.int32()), ("indptr", pa.int64()),
+    ("vocabulary", pa.string()), ("indices", pa.int32()), ("data", pa.int32()))])
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    keys: list[str]
+    row_key: np.ndarray  # per row: index into keys, ascending
+    row_para: np.ndarray
+    indptr: np.ndarray
+    vocabulary: pa.Array
+    indices: np.ndarray
+    data: np.ndarray
+
+
+def _snapshot_table(counts: DocTermCounts, keys: list[str]) -> pa.Table:
+    """The counts of each distinct key once (its first speech's rows), as a one-row table of lists."""
+    unique = list(dict.fromkeys(keys))
+    first_doc = np.full(len(keys), False)
+    position = {key: i for i, key in enumerate(unique)}
+    seen: set[str] = set()
+    for d, key in enumerate(keys):
+        if key not in seen:
+            seen.add(key)
+            first_doc[d] = True
+    rows = np.flatnonzero(first_doc[counts.row_doc])
+    matrix = counts.matrix if len(rows) == counts.matrix.shape[0] else counts.matrix[rows]
+    key_of_doc = np.array([position[key] for key in keys], dtype=np.int32)
+
+    def one(values, kind) -> pa.ListArray:
+        values = values if isinstance(values, pa.Array) else pa.array(values, kind)
+        return pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)
+
+    return pa.Table.from_arrays([
+        one(pa.array(unique, pa.string()), pa.string()), one(key_of_doc[counts.row_doc[rows]], pa.int32()),
+        one(counts.row_para[rows], pa.int32()), one(matrix.indptr.astype(np.int64), pa.int64()),
+        one(counts.vocabulary, pa.string()), one(matrix.indices.astype(np.int32, copy=False), pa.int32()),
+        one(matrix.data.astype(np.int32, copy=False), pa.int32())], schema=_SNAPSHOT_SCHEMA)
+
+
+def _read_snapshot(table: pa.Table | None) -> _Snapshot | None:
+    """The snapshot in ``table``, or None if there is none or it does not hold together (never trusted)."""
+    if table is None or not table.schema.equals(_SNAPSHOT_SCHEMA) or table.num_rows != 1:
+        return None
+    parts = {name: table[name].combine_chunks().values for name in _SNAPSHOT_SCHEMA.names}
+    arrays = {name: values.to_numpy(zero_copy_only=False) for name, values in parts.items()
+              if name not in ("keys", "vocabulary")}
+    snapshot = _Snapshot(keys=parts["keys"].to_pylist(), vocabulary=parts["vocabulary"], **arrays)
+    n_rows, n_pairs = len(snapshot.row_key), len(snapshot.indices)
+    if not (len(snapshot.row_para) == n_rows and len(snapshot.indptr) == n_rows + 1 and len(snapshot.data) == n_pairs
+            and (n_rows == 0 or (snapshot.indptr[0] == 0 and snapshot.indptr[-1] == n_pairs
+                                 and np.all(np.diff(snapshot.indptr) >= 0) and np.all(np.diff(snapshot.row_key) >= 0)
+                                 and 0 <= snapshot.row_key[0] and snapshot.row_key[-1] < len(snapshot.keys)))
+            and (n_pairs == 0 or (0 <= snapshot.indices.min() and snapshot.indices.max() < len(snapshot.vocabulary)))):
+        return None
+    return snapshot
+
+
+def _combine(previous: _Snapshot, fresh: DocTermCounts, keys: list[str], kept: set[str], doc_ids: list[str],
+             stopwords: frozenset[str], *, keep: tuple[str, ...]) -> DocTermCounts:
+    """The counts of every speech in ``keys`` order: those in ``kept`` from the snapshot, the others from ``fresh``
+    (built over them, in order), exactly as one build over all would give them (the vocabulary sorted, and only
+    the words used)."""
+    from scipy import sparse
+
+    key_rows = np.searchsorted(previous.row_key, np.arange(len(previous.keys) + 1))
+    position = {key: i for i, key in enumerate(previous.keys)}
+    fresh_rows = np.searchsorted(fresh.row_doc, np.arange(len(fresh.ids) + 1))
+    # Each speech's rows, and so its pairs, are one run in its source: (from the snapshot?, first row, end row).
+    runs, j = [], 0
+    for key in keys:
+        if key in kept:
+            k = position[key]
+            runs.append((True, key_rows[k], key_rows[k + 1]))
+        else:
+            runs.append((False, fresh_rows[j], fresh_rows[j + 1]))
+            j += 1
+    used = np.zeros(len(previous.vocabulary), dtype=bool)
+    for from_snapshot, lo, hi in runs:
+        if from_snapshot:
+            used[previous.indices[previous.indptr[lo]:previous.indptr[hi]]] = True
+    old_words = previous.vocabulary.filter(pa.array(used))
+    words = pc.unique(pa.concat_arrays([old_words, fresh.vocabulary]))
+    vocabulary = words.take(pc.sort_indices(words))
+    old_column = np.full(len(previous.vocabulary), -1, dtype=np.int32)
+    old_column[used] = pc.index_in(old_words, value_set=vocabulary).to_numpy(zero_copy_only=False)
+    new_column = pc.index_in(fresh.vocabulary, value_set=vocabulary).to_numpy(zero_copy_only=False).astype(np.int32)
+    paras, sizes, columns, values = [], [], [], []
+    row_doc = []
+    for d, (from_snapshot, lo, hi) in enumerate(runs):
+        if from_snapshot:
+            start, end = previous.indptr[lo], previous.indptr[hi]
+            paras.append(previous.row_para[lo:hi])
+            sizes.append(np.diff(previous.indptr[lo:hi + 1]))
+            columns.append(old_column[previous.indices[start:end]])
+            values.append(previous.data[start:end])
+        else:
+            start, end = fresh.matrix.indptr[lo], fresh.matrix.indptr[hi]
+            paras.append(fresh.row_para[lo:hi])
+            sizes.append(np.diff(fresh.matrix.indptr[lo:hi + 1]))
+            columns.append(new_column[fresh.matrix.indices[start:end]])
+            values.append(fresh.matrix.data[start:end])
+        row_doc.append(np.full(hi - lo, d, dtype=np.int32))
+
+    def joined(parts, dtype):
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+    indptr = np.concatenate([[0], np.cumsum(joined(sizes, np.int64))])
+    matrix = sparse.csr_matrix((joined(values, np.int32), joined(columns, np.int32), indptr),
+                               shape=(len(indptr) - 1, len(vocabulary)))
+    matrix.sort_indices()
+    return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
+                         is_stop=mark_stopwords(vocabulary, stopwords, keep=keep),
+                         row_doc=joined(row_doc, np.int32), row_para=joined(paras, np.int32), matrix=matrix)

@@ -86,6 +86,16 @@ class SpeechCache:
                 self.unwritable = unwritable_reason(self.folder.parent, err)
                 return
 
+    def replace(self, key: str, table: pa.Table) -> None:
+        """Store ``table`` as the only entry of ``key`` (:meth:`corpus.files.EntryFiles.replace`): for one large
+        result that supersedes the last; on failure, say why in :attr:`unwritable`."""
+        if self.unwritable:
+            return
+        try:
+            self._entries.replace(key, table)
+        except OSError as err:
+            self.unwritable = unwritable_reason(self.folder.parent, err)
+
 
 def cache_notes(cache) -> list[str]:
     """What a run should say about a cache (a :class:`SpeechCache` or :class:`~corpus.tokencache.TokenCache`).
