@@ -18,10 +18,12 @@ from corpus.clean import (
     drop_zero_width,
     fold_punctuation,
     guard_numerals,
+    han_per_paragraph,
     is_residue,
     join_broken_lines,
     mask_placeholders,
     normalize_width,
+    paragraphs_of,
     remove_residue_lines,
     script_neutral_pattern,
     script_of,
@@ -288,6 +290,14 @@ def test_clean_docs_adds_columns_and_keeps_text(docs):
     assert list(docs["n_han"]) == [2672, 3287, 3807, 2785, 3460]
     assert set(docs["script"]) == {"simplified"}
     assert sum(map(count_han, docs["text_clean"])) == 16011
+
+
+def test_han_per_paragraph_counts_each_paragraph_as_count_han_does(docs):
+    split = split_paragraphs(docs)
+    assert split["n_han"].sum() == 16011  # every paragraph's Han characters: the speeches' total above
+    for text in docs["text_clean"]:
+        assert han_per_paragraph(text) == [count_han(p) for p in paragraphs_of(text)]
+    assert han_per_paragraph("\n甲\n\n乙乙x\n\n") == [1, 2] and han_per_paragraph("") == []
 
 
 def test_tricky_lines_of_the_seeds(docs):

@@ -555,8 +555,32 @@ def count_han(text: str) -> int:
     if len(text) < 256:  # a paragraph: the regular expression is quicker than building an array
         return len(_HAN_RE.findall(text))
     # A whole speech: its code points compared in bulk, ~50x quicker (1,000 speeches: 0.75 s -> 0.02 s).
-    points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    return int(sum(np.count_nonzero((points >= low) & (points <= high)) for low, high in _HAN_RANGES))
+    return int(np.count_nonzero(_is_han(_code_points(text))))
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _is_han(points: np.ndarray) -> np.ndarray:
+    is_han = np.zeros(len(points), dtype=bool)
+    for low, high in _HAN_RANGES:
+        is_han |= (points >= low) & (points <= high)
+    return is_han
+
+
+def han_per_paragraph(text_clean: str) -> list[int]:
+    """Han characters in each paragraph of :func:`paragraphs_of`, counted over the whole text at once.
+
+    >>> han_per_paragraph("同志们：\\n\\n今年是“十一五”开局之年。\\nabc")
+    [3, 10, 0]
+    """
+    points = _code_points(text_clean)
+    running = np.concatenate([[0], np.cumsum(_is_han(points))])
+    breaks = np.flatnonzero(points == ord("\n"))
+    starts, ends = np.concatenate([[0], breaks + 1]), np.concatenate([breaks, [len(points)]])
+    filled = ends > starts  # paragraphs_of drops empty lines
+    return (running[ends[filled]] - running[starts[filled]]).tolist()
 
 
 def _clean_with_script(text: str) -> tuple[str, str]:
@@ -658,6 +682,7 @@ def split_paragraphs(docs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for doc_id, text in zip(docs["id"], docs["text_clean"], strict=True):
         section, heading, before_body, closed = 0, "", True, False
+        n_han = han_per_paragraph(text)  # at 10,000 speeches, one count per paragraph took 4 s
         for para, paragraph in enumerate(paragraphs_of(text)):
             kind = _kind(paragraph, before_body=before_body)
             if kind == "heading":
@@ -666,7 +691,7 @@ def split_paragraphs(docs: pd.DataFrame) -> pd.DataFrame:
                 section, heading, closed = section + 1, "结束语", True
             if kind in ("salutation", "body", "heading"):
                 before_body = False
-            rows.append((doc_id, section, heading, para, kind, paragraph, count_han(paragraph)))
+            rows.append((doc_id, section, heading, para, kind, paragraph, n_han[para]))
     return pd.DataFrame(rows, columns=["doc_id", "section", "heading", "para", "kind", "text", "n_han"])
 
 

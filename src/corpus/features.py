@@ -412,13 +412,23 @@ def _grouped_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.
     """
     ids, vocabulary, doc, term, count = _pair_counts(tokens)
     if by == "era":
+        from scipy import sparse
+
         era_of = dict(zip(docs["id"], docs["era"], strict=True))
         names = list(dict.fromkeys(era_of[d] for d in ids))
-        era_code = np.array([names.index(era_of[d]) for d in ids], dtype=np.int64)
-        keys, inverse = np.unique(era_code[doc] * max(len(vocabulary), 1) + term, return_inverse=True)
-        group, term = keys // max(len(vocabulary), 1), keys % max(len(vocabulary), 1)
-        count, n_docs = (np.bincount(inverse, weights=count, minlength=len(keys)),
-                         np.bincount(inverse, minlength=len(keys)))
+        position = {name: i for i, name in enumerate(names)}
+        era_code = np.array([position[era_of[d]] for d in ids], dtype=np.int64)
+        # Eras × speeches times speeches × terms: the sums by era, rows in era order, terms sorted within a row.
+        # (A sort of every (speech, term) pair took 6 s of a rerun at 10,000 speeches; this takes 0.4 s.)
+        to_era = sparse.csr_matrix((np.ones(len(ids), dtype=np.int64), (era_code, np.arange(len(ids)))),
+                                   shape=(len(names), len(ids)))
+        shape = (len(ids), max(len(vocabulary), 1))
+        sums = (to_era @ sparse.csr_matrix((count.astype(np.int64), (doc, term)), shape=shape)).tocsr()
+        users = (to_era @ sparse.csr_matrix((np.ones(len(doc), dtype=np.int64), (doc, term)), shape=shape)).tocsr()
+        sums.sort_indices()
+        users.sort_indices()
+        group = np.repeat(np.arange(len(names)), np.diff(sums.indptr))
+        term, count, n_docs = sums.indices, sums.data, users.data
     else:
         names, group, n_docs = ids, doc, np.ones(len(doc), dtype=np.int64)
     token = vocabulary.take(pa.array(term)).to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)

@@ -40,7 +40,7 @@ from matplotlib.ticker import FixedLocator, NullLocator, StrMethodFormatter
 
 from . import config
 from .errors import CorpusError
-from .files import csv_bytes, temp_path, write_csv_atomic
+from .files import frame_digest, temp_path, write_csv_atomic
 from .manifest import fingerprint, unchanged
 
 CJK_FAMILY = "Noto Sans CJK SC"
@@ -942,10 +942,11 @@ def _sigint_ignored():
 
 
 def figure_key(display: FigureDisplay, *, code: str = "") -> str:
-    """What a figure's files depend on, as one hash: its data's CSV bytes, every text it shows, its size, and
-    ``code`` (the package's and libraries' fingerprint, :func:`corpus.manifest.code_and_libraries`)."""
+    """What a figure's files depend on, as one hash: its data (:func:`corpus.files.frame_digest`), every text it
+    shows, its size, and ``code`` (the package's and libraries' fingerprint,
+    :func:`corpus.manifest.code_and_libraries`)."""
     texts = [text.get_text() for text in display.figure_.findobj(Text)]
-    return fingerprint([csv_bytes(display.data), repr(texts).encode(),
+    return fingerprint([frame_digest(display.data), repr(texts).encode(),
                         repr(tuple(display.figure_.get_size_inches())).encode(), code.encode()])
 
 

@@ -642,7 +642,6 @@ class _CountBuilder:
     def build(self, keys: list[str], doc_ids: list[str], stopwords: frozenset[str], *,
               keep: tuple[str, ...]) -> DocTermCounts:
         """The counts of ``doc_ids`` in order (``keys[i]`` is the cache key of ``doc_ids[i]``)."""
-        from scipy import sparse
 
         words = pa.array(list(self._code), pa.string())
         order = pc.sort_indices(words).to_numpy()
@@ -659,17 +658,27 @@ class _CountBuilder:
             sizes.append(np.bincount(pair_row, minlength=len(paras)))
             columns.append(rank[term])
             values.append(count)
+        return _assemble(doc_ids, vocabulary, stopwords, keep=keep, row_doc=row_doc, row_para=row_para,
+                         sizes=sizes, columns=columns, values=values)
 
-        def joined(parts, dtype):
-            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
 
-        indptr = np.concatenate([[0], np.cumsum(joined(sizes, np.int64))])
-        matrix = sparse.csr_matrix((joined(values, np.int32), joined(columns, np.int32), indptr),
-                                   shape=(len(indptr) - 1, len(vocabulary)))
-        matrix.sort_indices()
-        return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
-                             is_stop=mark_stopwords(vocabulary, stopwords, keep=keep),
-                             row_doc=joined(row_doc, np.int32), row_para=joined(row_para, np.int32), matrix=matrix)
+def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
+    return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
+
+
+def _assemble(doc_ids: list[str], vocabulary: pa.Array, stopwords: frozenset[str], *, keep: tuple[str, ...],
+              row_doc: list, row_para: list, sizes: list, columns: list, values: list) -> DocTermCounts:
+    """The counts from their parts, speech by speech: per row its speech and paragraph, per row its number of
+    words, and per word its column and count."""
+    from scipy import sparse
+
+    indptr = np.concatenate([[0], np.cumsum(_joined(sizes, np.int64))])
+    matrix = sparse.csr_matrix((_joined(values, np.int32), _joined(columns, np.int32), indptr),
+                               shape=(len(indptr) - 1, len(vocabulary)))
+    matrix.sort_indices()
+    return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
+                         is_stop=mark_stopwords(vocabulary, stopwords, keep=keep),
+                         row_doc=_joined(row_doc, np.int32), row_para=_joined(row_para, np.int32), matrix=matrix)
 
 
 # --------------------------------------------------------------------------- the counts snapshot
@@ -742,7 +751,6 @@ def _combine(previous: _Snapshot, fresh: DocTermCounts, keys: list[str], kept: s
     """The counts of every speech in ``keys`` order: those in ``kept`` from the snapshot, the others from ``fresh``
     (built over them, in order), exactly as one build over all would give them (the vocabulary sorted, and only
     the words used)."""
-    from scipy import sparse
 
     key_rows = np.searchsorted(previous.row_key, np.arange(len(previous.keys) + 1))
     position = {key: i for i, key in enumerate(previous.keys)}
@@ -782,14 +790,5 @@ def _combine(previous: _Snapshot, fresh: DocTermCounts, keys: list[str], kept: s
             columns.append(new_column[fresh.matrix.indices[start:end]])
             values.append(fresh.matrix.data[start:end])
         row_doc.append(np.full(hi - lo, d, dtype=np.int32))
-
-    def joined(parts, dtype):
-        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
-
-    indptr = np.concatenate([[0], np.cumsum(joined(sizes, np.int64))])
-    matrix = sparse.csr_matrix((joined(values, np.int32), joined(columns, np.int32), indptr),
-                               shape=(len(indptr) - 1, len(vocabulary)))
-    matrix.sort_indices()
-    return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
-                         is_stop=mark_stopwords(vocabulary, stopwords, keep=keep),
-                         row_doc=joined(row_doc, np.int32), row_para=joined(paras, np.int32), matrix=matrix)
+    return _assemble(doc_ids, vocabulary, stopwords, keep=keep, row_doc=row_doc, row_para=paras, sizes=sizes,
+                     columns=columns, values=values)
