@@ -299,6 +299,23 @@ def _partners(components: np.ndarray, vocabulary: np.ndarray, start) -> np.ndarr
     return cols[np.argsort(rows)]
 
 
+# The last units vectorised: choosing k, the fit and its stability fit ~20 models to one sample, and vectorising it
+# each time took 1.1 s of 7.6 s (1,000 speeches). Keyed by the bags' content, so other units never match.
+_VECTORIZED: dict[bytes, tuple[CountVectorizer, sparse.csr_matrix]] = {}
+
+
+def _vectorized(units: pd.DataFrame) -> tuple[CountVectorizer, sparse.csr_matrix]:
+    """The units' term counts (``CountVectorizer(analyzer=identity, min_df=2)``) and the fitted vectorizer."""
+    bags = units["tokens"].tolist()
+    digest = hashlib.sha256(repr(bags).encode()).digest()
+    if digest not in _VECTORIZED:
+        vectorizer = CountVectorizer(analyzer=_identity, min_df=2)
+        counts = vectorizer.fit_transform(bags)
+        _VECTORIZED.clear()
+        _VECTORIZED[digest] = vectorizer, counts
+    return _VECTORIZED[digest]
+
+
 def fit_topics(
     units: pd.DataFrame,
     *,
@@ -360,9 +377,8 @@ def fit_topics(
     k = _check_k(k, len(units))
     if start is not None and start.k != k:
         raise CorpusError(f"cannot start {k} topics from {start.k} earlier topics; give k={start.k}")
-    vectorizer = CountVectorizer(analyzer=_identity, min_df=2)
     try:
-        counts = vectorizer.fit_transform(units["tokens"].tolist())
+        vectorizer, counts = _vectorized(units)
     except ValueError:  # "After pruning, no terms remain"
         raise CorpusError("no term occurs in two or more paragraphs; a topic model needs more text") from None
     vocabulary = vectorizer.get_feature_names_out()
