@@ -298,6 +298,7 @@ def test_han_per_paragraph_counts_each_paragraph_as_count_han_does(docs):
     for text in docs["text_clean"]:
         assert han_per_paragraph(text) == [count_han(p) for p in paragraphs_of(text)]
     assert han_per_paragraph("\n甲\n\n乙乙x\n\n") == [1, 2] and han_per_paragraph("") == []
+    pd.testing.assert_frame_equal(split_paragraphs(docs, text=False), split.drop(columns="text"))
 
 
 def test_tricky_lines_of_the_seeds(docs):

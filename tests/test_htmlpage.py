@@ -19,6 +19,7 @@ from corpus.htmlpage import (
     MAX_TABLE_ROWS,
     TABLES,
     explorer_texts,
+    font_characters,
     font_face_css,
     inline_svg,
     page_html,
@@ -313,3 +314,33 @@ def test_a_cut_font_is_kept_and_read_back_for_the_same_characters(tmp_path, monk
     assert htmlpage.cached_font_css("发展高质量职工工会 \n", cache_dir=tmp_path) == first  # order, blanks: same key
     with pytest.raises(AssertionError, match="cut again"):
         htmlpage.cached_font_css(chars + "新", cache_dir=tmp_path)
+
+
+def test_a_font_cut_beforehand_is_used_when_it_holds_every_character_of_the_page(shipped_report, shipped_texts,
+                                                                                 tmp_path, monkeypatch):
+    """Issue 16: the report has the font cut by its figure worker while the analyses run; the page takes it only
+    if it holds every character the page shows."""
+    import corpus.htmlpage as htmlpage
+
+    out = tmp_path / "report"
+    shutil.copytree(shipped_report, out)
+    chars = htmlpage.characters_of(shipped_texts["text"])
+    page = write_html_report(out, texts=shipped_texts, font_chars=chars).read_text(encoding="utf-8")
+    needed = htmlpage.font_characters(chars, lang="zh", extra=[
+        *shipped_texts["title"], WARNING, *[str(v) for v in pd.read_csv(out / "documents.csv").to_numpy().ravel()],
+        *[str(v) for v in pd.read_csv(out / "dating.csv").to_numpy().ravel()]])
+    marked = (needed, "@font-face{/* cut beforehand */}")
+    again = write_html_report(out, texts=shipped_texts, font_chars=chars, font=marked, warnings=[WARNING])
+    assert "<style>@font-face{/* cut beforehand */}" in again.read_text(encoding="utf-8")
+    cut = []
+    monkeypatch.setattr(htmlpage, "cached_font_css", lambda chars, cache_dir: cut.append(len(chars)) or "")
+    short = (frozenset(needed - {"工"}), "@font-face{/* lacks 工 */}")
+    assert "lacks 工" not in write_html_report(out, texts=shipped_texts, font_chars=chars, font=short).read_text(
+        encoding="utf-8")
+    assert len(cut) == 1 and "<style>@font-face" in page
+
+
+def test_font_characters_hold_the_page_words_and_what_a_font_draws():
+    chars = font_characters("工会 \n\t", lang="en", extra=["十二五", "x\u200b"])
+    assert {"工", "会", "十", "二", "五", "x", "~", "A"} <= chars and not {" ", "\n", "\t", "\u200b"} & chars
+    assert "图" in font_characters("", lang="zh")  # the page's own heading 图 (figures)

@@ -45,7 +45,7 @@ from .clean import count_han
 from .files import write_bytes_atomic
 from .manifest import fingerprint
 from .periods import ordered_eras
-from .plots import cjk_font_path
+from .plots import LABELS, cjk_font_path
 
 HTML_FILE = "report.html"
 # Vega, Vega-Lite and vega-embed, vendored from vl-convert-python (resources/htmlpage_vega.md says how).
@@ -403,6 +403,26 @@ def characters_of(texts: Iterable[str]) -> set[str]:
     return {chr(code) for code in np.flatnonzero(seen)}
 
 
+def font_characters(chars: Iterable[str], *, lang: str = "zh", extra: Iterable[str] = ()) -> frozenset[str]:
+    """What a font cut before the page is written should hold: ``chars`` (the corpus's), the page's and the
+    figures' own words in ``lang`` (headings, captions, axis labels), the strings in ``extra`` (metadata, eras,
+    terms, era markers, warnings) and printable ASCII; only characters a font draws (printable, not spaces).
+
+    >>> {"工", "会", "二", "~"} <= font_characters("工会 ", lang="en", extra=["十二五"])
+    True
+    """
+    words = [*TEXT[lang].values(), *(caption.get(lang, "") for caption in CAPTIONS.values()),
+             *(str(label) for label in LABELS[lang].values()), *extra, "".join(map(chr, range(0x20, 0x7F)))]
+    return frozenset(c for c in {*chars, *"".join(words)} if c.isprintable() and not c.isspace())
+
+
+def precut_font(chars: frozenset[str], *, cache_dir: Path | None = None) -> tuple[frozenset[str], str]:
+    """``chars`` and the ``@font-face`` rule cut to them (:func:`cached_font_css`), to give
+    :func:`write_html_report` before the page exists: the report has it cut by its figure worker while the
+    analyses run (cutting takes 1-3 s, most of writing the page)."""
+    return chars, cached_font_css(chars, cache_dir=cache_dir)
+
+
 def cached_font_css(chars: Iterable[str], *, cache_dir: Path | None = None) -> str:
     """:func:`font_face_css`, kept in ``cache_dir/font`` under a hash of the characters, the font, fontTools and
     this module's source.
@@ -607,7 +627,7 @@ def report_files(out_dir: Path, files: Iterable[Path] | None = None) -> tuple[li
 def write_html_report(out_dir: str | Path, *, texts: pd.DataFrame, warnings: Sequence[str] = (),
                       files: Iterable[Path] | None = None, title: str | None = None, lang: str = "zh",
                       max_embed_bytes: int = MAX_EMBED_BYTES, font_chars: Iterable[str] = (),
-                      cache_dir: Path | None = None) -> Path:
+                      cache_dir: Path | None = None, font: tuple[frozenset[str], str] | None = None) -> Path:
     """Write ``out_dir/report.html``: one self-contained page of the report's figures, tables and texts.
 
     Parameters
@@ -632,6 +652,9 @@ def write_html_report(out_dir: str | Path, *, texts: pd.DataFrame, warnings: Seq
         texts, so that the subset (and its cache entry) changes only when a new character enters the corpus.
     cache_dir : path, optional
         Where cut fonts are kept (:func:`cached_font_css`); None cuts the font every time.
+    font : (frozenset of str, str), optional
+        A font cut beforehand (:func:`precut_font`): used when it holds every character the page needs,
+        else the font is cut for the page as without it.
 
     Returns
     -------
@@ -649,7 +672,15 @@ def write_html_report(out_dir: str | Path, *, texts: pd.DataFrame, warnings: Seq
     svgs = {name: (out_dir / f"{name}.svg").read_text(encoding="utf-8") for name in figures}
     page = page_html(figures=svgs, csvs=csvs, texts=texts, warnings=list(warnings), title=title, lang=lang,
                      vega_js=vega_bundle(),
-                     font_css=lambda page: cached_font_css({*page, *font_chars}, cache_dir=cache_dir))
+                     font_css=lambda page: _font_for(page, font_chars, font=font, cache_dir=cache_dir))
     path = out_dir / HTML_FILE
     write_bytes_atomic(path, page.encode("utf-8"))
     return path
+
+
+def _font_for(page: str, chars: Iterable[str], *, font: tuple[frozenset[str], str] | None,
+              cache_dir: Path | None) -> str:
+    needed = {c for c in {*page, *chars} if c.isprintable() and not c.isspace()}
+    if font is not None and needed <= font[0]:
+        return font[1]
+    return cached_font_css(needed, cache_dir=cache_dir)

@@ -1005,6 +1005,19 @@ class FigureSaver:
         self._jobs.append((self._pool.submit(_write_figure, *job), job))
         return files
 
+    def submit(self, function, *args, **kwargs):
+        """Run ``function(*args, **kwargs)`` in the worker (or here, at once, without one); return its future.
+
+        For other work the figures' worker can take while this process computes (the HTML page's font).
+        """
+        if self._pool is not None:
+            return self._pool.submit(function, *args, **kwargs)
+        from concurrent.futures import Future
+
+        future = Future()
+        future.set_result(function(*args, **kwargs))
+        return future
+
     def wait(self) -> None:
         """Block until every figure is written; re-raise the first error of the worker.
 

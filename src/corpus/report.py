@@ -135,7 +135,7 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
         term_trajectories,
         terms_to_chart,
     )
-    from .htmlpage import characters_of, explorer_texts, write_html_report
+    from .htmlpage import characters_of, explorer_texts, font_characters, precut_font, write_html_report
     from .keyness import keyness, keyness_by_era, notable_keyness, word_shift
     from .lexicon import read_lexicon, read_stopwords
     from .periods import ordered_eras
@@ -184,7 +184,7 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
             # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
             clean_cache = SpeechCache(cached, "clean") if cached else None
             docs = clean_docs(docs, cache=clean_cache).drop(columns="text")
-            paragraphs = split_paragraphs(docs).drop(columns="text")
+            paragraphs = split_paragraphs(docs, text=False)
         with stages("overview"):
             save(plot_overview(overview_table(docs, lang=lang), lang=lang))
         with stages("dating"):
@@ -231,6 +231,10 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
             texts = explorer_texts(docs)  # the page's explorer keeps a capped share of the texts
             font_chars = characters_of(docs["text_clean"])  # the page's font holds every character of the texts
             docs = docs.drop(columns="text_clean")
+            # Cut by the figure worker meanwhile, with every other string the page may show.
+            shown = [value for frame in (docs, markers) for value in frame.to_numpy().ravel() if isinstance(value, str)]
+            shown += [*study.terms, *warnings]
+            font = saver.submit(precut_font, font_characters(font_chars, lang=lang, extra=shown), cache_dir=cached)
         with stages("similarity"):
             if len(docs) <= config.MAX_FIGURE_ROWS:
                 labels = {doc_id: f"{doc_id} ({year})" for doc_id, year in zip(docs["id"], docs["year"], strict=True)}
@@ -267,6 +271,6 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
                 f"({', '.join(saver.reused)})")
     with stages("html"):
         written.append(write_html_report(out_dir, texts=texts, warnings=warnings, files=written, lang=lang,
-                                         font_chars=font_chars, cache_dir=cached or None))
+                                         font_chars=font_chars, cache_dir=cached or None, font=font.result()))
     write_manifest(out_dir, inputs, written, figures=saver.keys)
     return written
