@@ -43,6 +43,14 @@ def test_clean_and_dating_read_back_the_same_results(tmp_path):
     pd.testing.assert_frame_equal(cold, uncached)
     pd.testing.assert_frame_equal(warm, uncached)
     assert len(list((tmp_path / "markers").rglob("*.arrow"))) == 2
+    # one speech read back, one cleaned now: the column is assembled in docs order all the same
+    clean_docs(DOCS.iloc[1:], cache=SpeechCache(tmp_path / "half", "clean"))
+    mixed = clean_docs(DOCS, cache=SpeechCache(tmp_path / "half", "clean"))
+    assert mixed.attrs["clean_cached"] == 1
+    pd.testing.assert_frame_equal(mixed, clean_docs(DOCS))
+    selection = DOCS.iloc[1:]  # index labels that are not positions
+    pd.testing.assert_frame_equal(clean_docs(selection, cache=SpeechCache(tmp_path / "half", "clean")),
+                                  clean_docs(DOCS).iloc[1:])
 
 
 def test_a_changed_marker_table_misses_the_cache(tmp_path):

@@ -24,7 +24,8 @@ Segmentation is cached on disk per speech (:mod:`corpus.tokencache`), keyed
 by a hash of the cleaned text, the engine and its version, the lexicon and the
 options (not the stopwords: ``is_stop`` is recomputed, which is cheap). A
 damaged entry, or a cache folder that cannot be written, never stops a run:
-the speeches are segmented again and one line says so.
+the speeches are segmented again and one line says so. :func:`count_docs` can also keep one snapshot of a
+corpus's counts (``CACHE/counts``), so that a rerun reads only the speeches the snapshot lacks.
 """
 
 from __future__ import annotations
