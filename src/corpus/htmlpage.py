@@ -379,7 +379,7 @@ def font_face_css(chars: Iterable[str], *, font_path: Path | None = None) -> str
     options.flavor, options.layout_features, options.hinting, options.name_IDs = "woff", [], False, ["*"]
     font = TTFont(str(font_path), fontNumber=FONT_NUMBER, recalcTimestamp=False, recalcBBoxes=False, lazy=True)
     subsetter = subset.Subsetter(options)
-    subsetter.populate(unicodes=sorted({ord(c) for c in chars if c.isprintable() and not c.isspace()}))
+    subsetter.populate(unicodes=sorted(map(ord, _drawable(chars))))
     subsetter.subset(font)
     font.flavor = "woff"
     buffer = io.BytesIO()
@@ -403,6 +403,11 @@ def characters_of(texts: Iterable[str]) -> set[str]:
     return {chr(code) for code in np.flatnonzero(seen)}
 
 
+def _drawable(chars: Iterable[str]) -> set[str]:
+    """The characters a font has to draw: printable ones, not spaces."""
+    return {c for c in chars if c.isprintable() and not c.isspace()}
+
+
 def font_characters(chars: Iterable[str], *, lang: str = "zh", extra: Iterable[str] = ()) -> frozenset[str]:
     """What a font cut before the page is written should hold: ``chars`` (the corpus's), the page's and the
     figures' own words in ``lang`` (headings, captions, axis labels), the strings in ``extra`` (metadata, eras,
@@ -413,7 +418,7 @@ def font_characters(chars: Iterable[str], *, lang: str = "zh", extra: Iterable[s
     """
     words = [*TEXT[lang].values(), *(caption.get(lang, "") for caption in CAPTIONS.values()),
              *(str(label) for label in LABELS[lang].values()), *extra, "".join(map(chr, range(0x20, 0x7F)))]
-    return frozenset(c for c in {*chars, *"".join(words)} if c.isprintable() and not c.isspace())
+    return frozenset(_drawable([*chars, *"".join(words)]))
 
 
 def precut_font(chars: frozenset[str], *, cache_dir: Path | None = None) -> tuple[frozenset[str], str]:
@@ -430,7 +435,7 @@ def cached_font_css(chars: Iterable[str], *, cache_dir: Path | None = None) -> s
     Cutting the font takes 1-3 s; a rerun whose page needs no new character reads the rule back (the same
     characters give the same bytes, so the page is unchanged).
     """
-    unicodes = sorted({c for c in chars if c.isprintable() and not c.isspace()})
+    unicodes = sorted(_drawable(chars))
     font_path = cjk_font_path()
     if cache_dir is None or font_path is None:
         return font_face_css(unicodes)
@@ -680,7 +685,7 @@ def write_html_report(out_dir: str | Path, *, texts: pd.DataFrame, warnings: Seq
 
 def _font_for(page: str, chars: Iterable[str], *, font: tuple[frozenset[str], str] | None,
               cache_dir: Path | None) -> str:
-    needed = {c for c in {*page, *chars} if c.isprintable() and not c.isspace()}
+    needed = _drawable([*page, *chars])
     if font is not None and needed <= font[0]:
         return font[1]
     return cached_font_css(needed, cache_dir=cache_dir)

@@ -466,7 +466,8 @@ def count_docs(
     store = SpeechCache(folder, "counts") if folder is not None else None
     name = entry_key("counts", _CACHE_VERSION, segmenter.fingerprint, snapshot or "")
     previous = _read_snapshot(store.get([name]).get(name)) if store is not None else None
-    kept = set(previous.keys).intersection(keys) if previous is not None else set()
+    known = set(previous.keys) if previous is not None else set()
+    kept = known.intersection(keys)
     todo = [i for i, key in enumerate(keys) if key not in kept]
     todo_keys, tables, tally = _speech_tables(docs.iloc[todo], segmenter=segmenter, cache_dir=cache_dir,
                                               n_jobs=n_jobs, progress=progress, backend=backend, log=log)
@@ -477,7 +478,7 @@ def count_docs(
     fresh = builder.build(todo_keys, [doc_ids[i] for i in todo], stopwords, keep=segmenter.terms)
     counts = fresh if previous is None else _combine(previous, fresh, keys, kept, doc_ids, stopwords,
                                                      keep=segmenter.terms)
-    if store is not None and (todo or set(previous.keys) != kept):
+    if store is not None and (todo or known != kept):
         store.replace(name, _snapshot_table(counts, keys))
     if store is not None:
         for line in cache_notes(store):
@@ -706,16 +707,15 @@ class _Snapshot:
 
 def _snapshot_table(counts: DocTermCounts, keys: list[str]) -> pa.Table:
     """The counts of each distinct key once (its first speech's rows), as a one-row table of lists."""
-    unique = list(dict.fromkeys(keys))
-    first_doc = np.full(len(keys), False)
-    position = {key: i for i, key in enumerate(unique)}
-    seen: set[str] = set()
+    first: dict[str, int] = {}  # each key's first speech, in order of appearance
     for d, key in enumerate(keys):
-        if key not in seen:
-            seen.add(key)
-            first_doc[d] = True
+        first.setdefault(key, d)
+    unique = list(first)
+    first_doc = np.full(len(keys), False)
+    first_doc[list(first.values())] = True
     rows = np.flatnonzero(first_doc[counts.row_doc])
     matrix = counts.matrix if len(rows) == counts.matrix.shape[0] else counts.matrix[rows]
+    position = {key: i for i, key in enumerate(unique)}
     key_of_doc = np.array([position[key] for key in keys], dtype=np.int32)
 
     def one(values, kind) -> pa.ListArray:
