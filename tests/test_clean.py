@@ -9,11 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corpus import clean_docs, clean_text, load_docs, split_paragraphs, split_sections
+from corpus import clean_docs, clean_text, inspect_corpus, load_docs, split_paragraphs, split_sections
 from corpus.clean import (
     SCRIPT_MIXED_MIN_SHARE,
     SCRIPT_TRADITIONAL_MIN_SHARE,
     STEPS,
+    clean_keys,
+    clean_keys_of,
     count_han,
     drop_zero_width,
     fold_punctuation,
@@ -33,6 +35,7 @@ from corpus.clean import (
     unify_zeros,
 )
 from corpus.load import read_text_file
+from corpus.speechcache import SpeechCache
 
 from .conftest import DATA_DIR
 
@@ -290,6 +293,22 @@ def test_clean_docs_adds_columns_and_keeps_text(docs):
     assert list(docs["n_han"]) == [2672, 3287, 3807, 2785, 3460]
     assert set(docs["script"]) == {"simplified"}
     assert sum(map(count_han, docs["text_clean"])) == 16011
+
+
+def test_docs_loaded_without_texts_clean_the_same_and_share_the_cache_entries(tmp_path):
+    with_texts, (without, _) = load_docs(), inspect_corpus(DATA_DIR, text=False)
+    assert clean_keys_of(without) == clean_keys_of(with_texts) == clean_keys(with_texts["text"])
+    cache = SpeechCache(tmp_path / "cache", "clean")
+    read_back = clean_docs(without, cache=cache, data_dir=DATA_DIR)  # cleaned from the files, stored
+    assert read_back.attrs["clean_cached"] == 0
+    again = clean_docs(with_texts, cache=cache)
+    assert again.attrs["clean_cached"] == 5
+    for frame in (read_back, clean_docs(without, data_dir=DATA_DIR)):
+        assert frame.columns[-3:].tolist() == ["text_clean", "n_han", "script"]
+        assert frame["text_clean"].tolist() == again["text_clean"].tolist()
+        assert frame["n_han"].tolist() == [2672, 3287, 3807, 2785, 3460]
+    with pytest.raises(ValueError, match="need data_dir"):
+        clean_docs(without)
 
 
 def test_han_per_paragraph_counts_each_paragraph_as_count_han_does(docs):

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from corpus import CorpusError, config, inspect_corpus, load_docs, with_eras
-from corpus.load import DOC_COLUMNS, decode_bytes, parse_year
+from corpus.load import DOC_COLUMNS, decode_bytes, parse_year, read_doc_text
 
 from .conftest import REPO, TINY_METADATA, TINY_TEXTS, write_corpus
 
@@ -81,6 +81,22 @@ def test_docs_frame_schema_and_unmodified_text(tiny_dir):
     assert docs.loc[0, "n_chars"] == len(TINY_TEXTS["a.txt"]) == 30
     assert docs.loc[1, "sha256"] == hashlib.sha256(TINY_TEXTS["b.txt"].encode()).hexdigest()
     assert docs.loc[0, "place"] == ""  # optional columns exist, empty
+
+
+def test_without_texts_each_text_is_its_digest_and_is_read_again_on_demand(tiny_dir):
+    docs, problems = inspect_corpus(tiny_dir, text=False)
+    assert problems == []
+    assert list(docs.columns) == [c if c != "text" else "text_sha256" for c in DOC_COLUMNS]
+    assert docs.loc[1, "text_sha256"] == hashlib.sha256(TINY_TEXTS["b.txt"].encode()).hexdigest()
+    assert read_doc_text(tiny_dir, "b.txt", sha256=docs.loc[1, "text_sha256"]) == TINY_TEXTS["b.txt"]
+    assert list(inspect_corpus(tiny_dir / "missing", text=False)[0].columns) == list(docs.columns)
+
+
+def test_a_text_edited_after_loading_is_an_error_not_another_text(tiny_dir):
+    docs, _ = inspect_corpus(tiny_dir, text=False)
+    (tiny_dir / "b.txt").write_text("同志们：\n今年是“十二五”开局之年。\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"b.txt: changed while it was being read; run the command again"):
+        read_doc_text(tiny_dir, "b.txt", sha256=docs.loc[1, "text_sha256"])
 
 
 def test_text_keeps_crlf_and_records_gbk(tmp_path):

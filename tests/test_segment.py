@@ -9,7 +9,7 @@ import pytest
 from corpus import CorpusError, clean_docs, clean_text, load_docs
 from corpus.files import read_entry
 from corpus.lexicon import audit_lexicon, mark_stopwords, read_lexicon, read_stopwords
-from corpus.segment import TOKEN_COLUMNS, count_docs, make_segmenter, segment_docs
+from corpus.segment import TOKEN_COLUMNS, count_docs, make_segmenter, run_in_batches, segment_docs
 
 from .conftest import TINY_METADATA, TINY_TEXTS, write_corpus
 
@@ -288,3 +288,26 @@ def test_dask_backend_on_a_local_cluster(docs):
     with cluster, distributed.Client(cluster):
         on_cluster = segment_docs(docs, segmenter=segmenter, cache_dir=False, backend="dask")
     pd.testing.assert_frame_equal(serial, on_cluster)
+
+
+def test_batches_are_prepared_one_at_a_time_as_they_are_run():
+    events = []
+
+    def prepare(batch):
+        events.append(("read", [position for _, position in batch]))
+        return [(key, "工会" * position) for key, position in batch]
+
+    def run(setting, batch):
+        events.append(("run", [len(text) for _, text in batch]))
+        return setting
+
+    work = [("a", 1), ("b", 2), ("c", 3)]
+    outputs = list(run_in_batches(run, "done", work, n_jobs=1, progress=False, backend=None, chars_per_second=1,
+                                  parallel_min_chars=10**9, desc="", sizes=[2, 4, 6], prepare=prepare))
+    assert outputs == ["done"]  # 12 characters: one batch on one process
+    assert events == [("read", [1, 2, 3]), ("run", [2, 4, 6])]
+    events.clear()
+    outputs = list(run_in_batches(run, "done", work, n_jobs=1, progress=True, backend=None, chars_per_second=1,
+                                  parallel_min_chars=10**9, desc="", sizes=[2, 4, 6], prepare=prepare))
+    # with a progress bar, batches of about a third of the characters (4), each read just before it runs
+    assert events == [("read", [1, 2]), ("run", [2, 4]), ("read", [3]), ("run", [6])]

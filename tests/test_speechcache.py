@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import pyarrow as pa
 
 from corpus.clean import clean_docs
 from corpus.dating import date_docs, read_era_markers
-from corpus.speechcache import SpeechCache, entry_key
+from corpus.speechcache import SpeechCache, digest_key, entry_key
 
 DOCS = pd.DataFrame({"id": ["a", "b"], "year": [2011, 2023], "year_basis": ["", ""],
                      "text": ["今年是“十二五”开局之年。\n\n推动科学发展、促进社会和谐。", "全面贯彻党的二十大精神。"]})
@@ -93,3 +95,9 @@ def test_a_rerun_estimates_only_the_speeches_whose_inputs_changed(tmp_path, monk
     wider = replace(dating.MODEL, review=0.2)
     date_docs(docs, markers=markers, model=wider, cache=SpeechCache(tmp_path, "markers"))
     assert len(calls) == 3  # another model: both again
+
+
+def test_a_key_from_digests_is_the_key_of_the_parts():
+    # the report keys a speech's cleaning by its text's digest, without holding the text
+    assert digest_key(hashlib.sha256("工会".encode()).digest(), hashlib.sha256(b"rules").digest()) == \
+        entry_key("工会", b"rules") == "a006851fec219677829e6090362dcf4c9901d864eb2f3ce0e343a2fab2fc6c2d"

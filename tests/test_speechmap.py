@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from corpus import clean_docs, load_docs
+from corpus import clean_docs, inspect_corpus, load_docs
 from corpus.dating import date_docs, markers_table, read_era_markers
 from corpus.segment import count_docs, make_segmenter
 from corpus.speechcache import SpeechCache
@@ -56,6 +56,16 @@ def test_mapped_speeches_are_read_back_by_every_stage(tmp_path, markers, n_jobs)
     bigger = write_corpus(tmp_path / "bigger", {**TINY_TEXTS, "c.txt": "同志们：\n要推动高质量发展。\n"},
                           TINY_METADATA + "c,c.txt,2023,丙\n")
     assert map_new_speeches(load_docs(bigger), cache_dir=cache, segmenter=make_segmenter(), markers=markers) == 1
+
+
+def test_docs_without_texts_are_mapped_from_their_files_into_the_same_entries(tmp_path, markers):
+    folder = write_corpus(tmp_path / "data", TINY_TEXTS, TINY_METADATA)
+    docs, cache = inspect_corpus(folder, text=False)[0], tmp_path / "cache"
+    assert map_new_speeches(docs, cache_dir=cache, segmenter=make_segmenter(), markers=markers,
+                            data_dir=folder) == 2
+    assert map_new_speeches(load_docs(folder), cache_dir=cache, segmenter=make_segmenter(), markers=markers) == 0
+    clean, _, counts = _analysed(load_docs(folder), cache, markers)
+    assert clean.attrs["clean_cached"] == 2 and counts.attrs == {"segmented": 0, "cached": 2}
 
 
 def test_without_a_cache_nothing_is_mapped(tmp_path, markers):

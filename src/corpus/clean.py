@@ -47,6 +47,7 @@ n_han      int    Han characters in the paragraph
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import re._constants as _constants
 import re._parser as _parser
@@ -59,7 +60,8 @@ import pandas as pd
 import pyarrow as pa
 
 from . import config
-from .speechcache import SpeechCache, entry_key
+from .load import read_doc_text
+from .speechcache import SpeechCache, digest_key, entry_key
 
 # CJK unified ideographs (extension A, the basic block, compatibility ideographs, extensions B-H): t2s maps
 # some rare characters to extension B and later, and they must stay Han characters.
@@ -594,18 +596,23 @@ def _clean_with_script(text: str) -> tuple[str, str]:
     return text, script
 
 
-def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None) -> pd.DataFrame:
+def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None,
+               data_dir: str | Path | None = None) -> pd.DataFrame:
     """Add ``text_clean``, ``n_han`` and ``script`` to a docs frame (``text`` is kept as is).
 
     With a ``cache`` (:class:`corpus.speechcache.SpeechCache`), each speech is
     cleaned once: its result is stored under a hash of its text and of the
     cleaning rules (this module's source and OpenCC's version), and later
     runs read it back.
+
+    Docs loaded without their texts (``text_sha256`` instead of ``text``, :func:`corpus.load.inspect_corpus`)
+    need ``data_dir``: a speech the cache does not hold is read from its file there
+    (:func:`corpus.load.read_doc_text`).
     """
     # Every text as a Python string is ~2 bytes a character (380 MB at 30,000 speeches), and so is every cleaned
     # one: the raw texts are taken one at a time, and cleaned texts read back from the cache go from their Arrow
     # entries into the column without becoming Python strings.
-    keys = clean_keys(docs["text"]) if cache is not None else []
+    keys = clean_keys_of(docs) if cache is not None else []
     stored = cache.get(keys) if cache is not None else {}
     cleaned, scripts, n_han, new = [], [], [], {}
     for i in range(len(docs)):
@@ -614,7 +621,7 @@ def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None) -> pd.Da
             cleaned.append(entry.column("text_clean").combine_chunks().cast(pa.large_string()))
             script, count = entry.column("script")[0].as_py(), entry.column("n_han")[0].as_py()
         else:
-            text_clean, script, count = clean_one(docs["text"].iat[i])
+            text_clean, script, count = clean_one(raw_text(docs, i, data_dir=data_dir))
             cleaned.append(pa.array([text_clean], pa.large_string()))
             if keys:
                 new[keys[i]] = clean_entry(text_clean, script, count)
@@ -632,6 +639,16 @@ def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None) -> pd.Da
     return frame
 
 
+def raw_text(docs: pd.DataFrame, position: int, *, data_dir: str | Path | None) -> str:
+    """The raw text of the speech at ``position``: its ``text``, or, for docs loaded without texts, its file in
+    ``data_dir`` read again (:func:`corpus.load.read_doc_text`)."""
+    if "text" in docs.columns:
+        return docs["text"].iat[position]
+    if data_dir is None:
+        raise ValueError("docs loaded without texts (text_sha256) need data_dir to read them")
+    return read_doc_text(data_dir, docs["file"].iat[position], sha256=docs["text_sha256"].iat[position])
+
+
 def clean_one(text: str) -> tuple[str, str, int]:
     """``text_clean, script, n_han`` of one raw text: what :func:`clean_docs` adds for each speech."""
     text_clean, script = _clean_with_script(text)
@@ -642,6 +659,14 @@ def clean_keys(texts: Iterable[str]) -> list[str]:
     """The cache key of each raw text's cleaning (:func:`clean_docs`): the text and the cleaning rules."""
     rules = _cleaning_rules()
     return [entry_key(text, rules) for text in texts]
+
+
+def clean_keys_of(docs: pd.DataFrame) -> list[str]:
+    """:func:`clean_keys` of a docs frame's texts, from ``text`` or, loaded without texts, ``text_sha256``."""
+    if "text" in docs.columns:
+        return clean_keys(docs["text"])
+    rules = hashlib.sha256(_cleaning_rules().encode()).digest()
+    return [digest_key(bytes.fromhex(digest), rules) for digest in docs["text_sha256"]]
 
 
 def clean_entry(text_clean: str, script: str, n_han: int) -> pa.Table:

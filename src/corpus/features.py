@@ -576,6 +576,6 @@ def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.Dat
             "n_lexicon": tokens["token"].isin(set(terms)).groupby(by_doc).sum(),
         })
     per_doc = per_doc.join(sizes)
-    return docs.drop(columns=["text", "text_clean"], errors="ignore").merge(
+    return docs.drop(columns=["text", "text_sha256", "text_clean"], errors="ignore").merge(
         per_doc, left_on="id", right_index=True, how="left"
     )

@@ -99,7 +99,7 @@ def build_report(
     out_dir = data_dir / "figures" if out_dir is None else Path(out_dir)
     study = read_study(data_dir) if study is None else study
     with stages("load"):
-        docs, problems = inspect_corpus(data_dir, by=study.by)
+        docs, problems = inspect_corpus(data_dir, by=study.by, text=False)  # each text read when needed
         raise_first_error(problems)
         code = fingerprint(code_and_libraries())  # the package's source and library versions, read once
         inputs = report_inputs(docs, data_dir, study, code=code)
@@ -179,11 +179,11 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
             segmenter = make_segmenter(lexicon=lexicon, stopwords=stopwords_path)
             markers = read_era_markers(era_markers_file(data_dir))
             mapped = map_new_speeches(docs, cache_dir=cache_dir, segmenter=segmenter, markers=markers,
-                                      backend=backend, log=notes.append)
+                                      backend=backend, log=notes.append, data_dir=data_dir)
         with stages("clean"):
-            # The raw text is no longer needed, nor the paragraphs' text: at 10,000 speeches each is ~200 MB.
+            # Neither the raw texts nor the paragraphs' text are held: at 10,000 speeches each is ~200 MB.
             clean_cache = SpeechCache(cached, "clean") if cached else None
-            docs = clean_docs(docs, cache=clean_cache).drop(columns="text")
+            docs = clean_docs(docs, cache=clean_cache, data_dir=data_dir)
             paragraphs = split_paragraphs(docs, text=False)
         with stages("overview"):
             save(plot_overview(overview_table(docs, lang=lang), lang=lang))

@@ -263,13 +263,14 @@ def segment_rows(segmenter: Segmenter, batch: list[tuple[str, str]]) -> pa.Table
                      "tokens": pa.array(tokens, pa.list_(pa.string()))})
 
 
-def batches_of(work: list[tuple[str, str]], n: int) -> list[list[tuple[str, str]]]:
-    """``n`` runs of consecutive speeches of about equal size.
+def batches_of(work: list, n: int, *, sizes: list[int] | None = None) -> list[list]:
+    """``n`` runs of consecutive speeches of about equal size (``sizes``; default the length of each
+    ``(key, text)``'s text).
 
     Consecutive, so that the results come back in the docs' order and need no
     re-sorting (a copy of every token) when the frame is built.
     """
-    sizes = [len(text) for _, text in work]
+    sizes = [len(text) for _, text in work] if sizes is None else sizes
     target = sum(sizes) / max(n, 1)
     batches, current, filled = [], [], 0
     for item, size in zip(work, sizes, strict=True):
@@ -290,17 +291,22 @@ def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | Non
                           parallel_min_chars=PARALLEL_MIN_CHARS[segmenter.engine], desc="segmenting")
 
 
-def run_in_batches(function: Callable, setting, work: list[tuple[str, str]], *, n_jobs: int | None,
+def run_in_batches(function: Callable, setting, work: list, *, n_jobs: int | None,
                    progress: bool | None, backend: str | None, chars_per_second: float, parallel_min_chars: int,
-                   desc: str) -> Iterator:
+                   desc: str, sizes: list[int] | None = None, prepare: Callable | None = None) -> Iterator:
     """``function(setting, batch)`` for consecutive batches of ``(key, text)`` work; yield each result in order.
 
     In this process for small work, else on worker processes (joblib's loky, 2 at most on a laptop), or, with
     ``backend`` (e.g. ``"dask"`` inside a ``dask.distributed.Client``), wherever that joblib backend sends it.
     A progress bar (characters done) when the work is expected to take more than a few seconds at
     ``chars_per_second``, or as ``progress`` says.
+
+    With ``prepare``, ``work`` holds whatever it turns into ``(key, text)`` batches (``prepare(batch)``), called in
+    this process as each batch is sent, so that only the batches in flight hold their texts; ``sizes`` then
+    gives each item's number of characters.
     """
-    n_chars = sum(len(text) for _, text in work)
+    sizes = [len(text) for _, text in work] if sizes is None else list(sizes)
+    n_chars = sum(sizes)
     if progress is None:
         progress = n_chars / chars_per_second > PROGRESS_MIN_SECONDS
     if backend is not None:
@@ -308,7 +314,10 @@ def run_in_batches(function: Callable, setting, work: list[tuple[str, str]], *, 
     elif n_jobs is None:
         n_jobs = min(2, os.cpu_count() or 1) if n_chars >= parallel_min_chars else 1
     n_batches = max(1 if n_jobs == 1 and not progress else max(n_jobs, 1) * 8, n_chars // BATCH_CHARS)
-    batches = batches_of(work, min(n_batches, len(work)) or 1)
+    numbered = batches_of(list(enumerate(work)), min(n_batches, len(work)) or 1, sizes=sizes)
+    batches = [[item for _, item in batch] for batch in numbered]
+    batch_chars = [sum(sizes[i] for i, _ in batch) for batch in numbered]
+    inputs = (prepare(batch) for batch in batches) if prepare is not None else iter(batches)
     if progress:
         from tqdm.auto import tqdm
 
@@ -317,13 +326,13 @@ def run_in_batches(function: Callable, setting, work: list[tuple[str, str]], *, 
 
     with parallel_config(backend=backend or "loky") if n_jobs != 1 else contextlib.nullcontext():
         if n_jobs == 1:
-            outputs = (function(setting, batch) for batch in batches)
+            outputs = (function(setting, batch) for batch in inputs)
         else:
-            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(function)(setting, b) for b in batches)
-        for batch, output in zip(batches, outputs, strict=False):
+            outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(function)(setting, b) for b in inputs)
+        for chars, output in zip(batch_chars, outputs, strict=False):
             yield output
             if progress:
-                bar.update(sum(len(text) for _, text in batch))
+                bar.update(chars)
     if progress:
         bar.close()
 

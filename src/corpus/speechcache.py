@@ -30,9 +30,15 @@ from .files import EntryFiles, read_entry, remove_quietly, table_bytes, unwritab
 
 def entry_key(*parts: str | bytes) -> str:
     """A cache key: the SHA-256 of ``parts`` (each hashed apart, so no two lists collide by concatenation)."""
+    return digest_key(*(hashlib.sha256(part.encode() if isinstance(part, str) else part).digest() for part in parts))
+
+
+def digest_key(*digests: bytes) -> str:
+    """The :func:`entry_key` of parts given by their SHA-256 digests: ``entry_key(a, b) == digest_key(sha256(a),
+    sha256(b))``, so a key can be made from a text's digest without the text."""
     digest = hashlib.sha256()
-    for part in parts:
-        digest.update(hashlib.sha256(part.encode() if isinstance(part, str) else part).digest())
+    for part in digests:
+        digest.update(part)
     return digest.hexdigest()
 
 

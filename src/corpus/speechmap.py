@@ -28,7 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from . import config
-from .clean import clean_entry, clean_keys, clean_one
+from .clean import clean_entry, clean_keys_of, clean_one, raw_text
 from .dating import Found, find_markers_in, marker_entry, marker_keys, markers_table
 from .segment import Segmenter, run_in_batches, segment_key, segment_rows
 from .speechcache import SpeechCache, cache_notes
@@ -97,13 +97,17 @@ def map_new_speeches(
     progress: bool | None = None,
     backend: str | None = None,
     log: Callable[[str], None] | None = None,
+    data_dir: str | Path | None = None,
 ) -> int:
     """Map every speech of ``docs`` whose cleaned text is not cached yet (:func:`map_speech`); cache the results.
 
     Parameters
     ----------
     docs : pandas.DataFrame
-        A loaded docs frame (``text``).
+        A loaded docs frame (``text``, or ``text_sha256`` with ``data_dir``).
+    data_dir : path, optional
+        For docs loaded without texts: the data folder, where each new speech's file is read as its batch is
+        sent (:func:`corpus.clean.raw_text`), so that no more than the batches in flight hold their texts.
     cache_dir : path or bool
         The cache (:func:`corpus.config.cache_folder`); without one nothing is mapped (the stages compute).
     segmenter : Segmenter
@@ -124,16 +128,24 @@ def map_new_speeches(
     folder = config.cache_folder(cache_dir)
     if folder is None:
         return 0
-    texts = docs["text"].tolist()
     clean_cache = SpeechCache(folder, "clean")
-    work = {key: text for key, text in zip(clean_keys(texts), texts, strict=True) if not clean_cache.has(key)}
+    work: dict[str, int] = {}  # each new text once (two ids may share it): its first position
+    for position, key in enumerate(clean_keys_of(docs)):
+        if key not in work and not clean_cache.has(key):
+            work[key] = position
     if not work:
         return 0
     settings = MapSettings(segmenter, markers_table(markers))
     marker_cache, token_cache = SpeechCache(folder, "markers"), TokenCache(folder)
+    n_chars = docs["n_chars"].to_numpy()
+
+    def with_texts(batch: list[tuple[str, int]]) -> list[tuple[str, str]]:
+        return [(key, raw_text(docs, position, data_dir=data_dir)) for key, position in batch]
+
     for batch in run_in_batches(_map_batch, settings, list(work.items()), n_jobs=n_jobs, progress=progress,
                                 backend=backend, chars_per_second=CHARS_PER_SECOND,
-                                parallel_min_chars=PARALLEL_MIN_CHARS, desc="cleaning, dating, segmenting"):
+                                parallel_min_chars=PARALLEL_MIN_CHARS, desc="cleaning, dating, segmenting",
+                                sizes=[int(n_chars[position]) for position in work.values()], prepare=with_texts):
         clean_cache.put({key: clean_entry(r.text_clean, r.script, r.n_han) for key, r in batch})
         # One call per batch: a key hashes the whole marker table's patterns once per call.
         keys = marker_keys([r.text_clean for _, r in batch], settings.markers)
