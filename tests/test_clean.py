@@ -14,6 +14,7 @@ from corpus.clean import (
     SCRIPT_MIXED_MIN_SHARE,
     SCRIPT_TRADITIONAL_MIN_SHARE,
     STEPS,
+    clean_batches,
     clean_keys,
     clean_keys_of,
     count_han,
@@ -309,6 +310,11 @@ def test_docs_loaded_without_texts_clean_the_same_and_share_the_cache_entries(tm
         assert frame["n_han"].tolist() == [2672, 3287, 3807, 2785, 3460]
     with pytest.raises(ValueError, match="need data_dir"):
         clean_docs(without)
+    # a few speeches at a time, read back from the cache: the same texts in the same order
+    batches = list(clean_batches(without, cache=cache, data_dir=DATA_DIR, size=2))
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert pd.concat(batches)["text_clean"].tolist() == again["text_clean"].tolist()
+    assert [len(batch) for batch in clean_batches(again, size=3)] == [3, 2]  # cleaned docs are sliced as they are
 
 
 def test_han_per_paragraph_counts_each_paragraph_as_count_han_does(docs):

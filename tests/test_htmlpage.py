@@ -344,3 +344,19 @@ def test_font_characters_hold_the_page_words_and_what_a_font_draws():
     chars = font_characters("工会 \n\t", lang="en", extra=["十二五", "x\u200b"])
     assert {"工", "会", "十", "二", "五", "x", "~", "A"} <= chars and not {" ", "\n", "\t", "\u200b"} & chars
     assert "图" in font_characters("", lang="zh")  # the page's own heading 图 (figures)
+
+
+@pytest.mark.parametrize("max_chars", [10_000, 10**9])  # cut (the shipped cleaned texts are longer) or whole
+def test_page_texts_gathered_slice_by_slice_equal_those_of_all_texts_at_once(max_chars):
+    """Issue 16: the report reads the cleaned texts back a few speeches at a time for the page."""
+    import corpus.htmlpage as htmlpage
+
+    docs = clean_docs(load_docs(DATA_DIR, by=read_study(DATA_DIR).by))
+    page = htmlpage.PageTexts(docs["text_clean"].str.len(), max_chars=max_chars)
+    for lo in (0, 2, 3):
+        page.add(docs.iloc[lo:{0: 2, 2: 3, 3: 5}[lo]])
+    whole = explorer_texts(docs, max_chars=max_chars)
+    pd.testing.assert_frame_equal(page.explorer(), whole)
+    assert page.explorer().attrs["limit"] == whole.attrs["limit"]
+    assert (whole.attrs["limit"] is None) == (max_chars > 10**6)
+    assert page.characters() == htmlpage.characters_of(docs["text_clean"])

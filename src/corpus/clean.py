@@ -51,7 +51,7 @@ import hashlib
 import re
 import re._constants as _constants
 import re._parser as _parser
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -637,6 +637,19 @@ def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None,
     frame = docs.assign(text_clean=text_clean, n_han=n_han, script=scripts)
     frame.attrs["clean_cached"] = n_cached  # how many speeches were read back rather than cleaned
     return frame
+
+
+def clean_batches(docs: pd.DataFrame, *, cache: SpeechCache | None = None, data_dir: str | Path | None = None,
+                  size: int = 500) -> Iterator[pd.DataFrame]:
+    """Consecutive slices of ``docs`` with their ``text_clean``, ``size`` speeches at a time.
+
+    Docs that hold ``text_clean`` are sliced as they are; others are cleaned slice by slice
+    (:func:`clean_docs`, with ``cache`` and ``data_dir``): read back from the cache, so that a caller going
+    through every cleaned text never holds all of them (at 100,000 speeches they are ~1.9 GB).
+    """
+    for lo in range(0, len(docs), size):
+        part = docs.iloc[lo:lo + size]
+        yield part if "text_clean" in part.columns else clean_docs(part, cache=cache, data_dir=data_dir)
 
 
 def raw_text(docs: pd.DataFrame, position: int, *, data_dir: str | Path | None) -> str:

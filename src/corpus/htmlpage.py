@@ -22,8 +22,9 @@ The chart library is Vega-Lite with Vega and vega-embed, the bundle that ``vl-co
 it the explorer shows its table and KWIC lines and no chart. Everything else is a few lines of JavaScript
 (:data:`SCRIPT`).
 
-The explorer's texts come in as a small frame (:func:`explorer_texts`), so the report can drop the cleaned
-texts early. Pure helpers build the page (:func:`page_html`); only :func:`write_html_report` reads and writes.
+The explorer's texts come in as a small frame (:func:`explorer_texts`, or :class:`PageTexts` gathered a slice
+of speeches at a time), so the report never holds every cleaned text for the page. Pure helpers build the
+page (:func:`page_html`); only :func:`write_html_report` reads and writes.
 The same files and texts give the same bytes.
 """
 
@@ -318,15 +319,66 @@ def explorer_texts(docs: pd.DataFrame, *, max_chars: int = MAX_TEXT_CHARS) -> pd
     """
     docs = docs.sort_values(["year", "id"], kind="stable")
     full = [str(text) for text in docs["text_clean"]]
-    limit = text_limit([len(text) for text in full], max_chars=max_chars)
-    texts = full if limit is None else [text[:limit] for text in full]
+    lengths = [len(text) for text in full]
+    limit = text_limit(lengths, max_chars=max_chars)
+    return _explorer_frame(docs, full if limit is None else [text[:limit] for text in full], lengths, limit)
+
+
+def _explorer_frame(docs: pd.DataFrame, texts: list[str], lengths: list[int], limit: int | None) -> pd.DataFrame:
     frame = pd.DataFrame({
         "id": docs["id"].astype(str).to_numpy(), "year": docs["year"].astype(int).to_numpy(),
         "era": docs["era"].astype(str).to_numpy(), "title": docs["title"].astype(str).to_numpy(), "text": texts,
-        "n_han": [count_han(text) for text in texts], "n_chars": [len(text) for text in full],
+        "n_han": [count_han(text) for text in texts], "n_chars": lengths,
     })
     frame.attrs["limit"] = limit
     return frame
+
+
+class PageTexts:
+    """What the page takes from the cleaned texts, gathered a slice of speeches at a time
+    (:func:`corpus.clean.clean_batches`), so that no caller holds every text: the explorer's texts and every
+    character.
+
+    Parameters
+    ----------
+    lengths : sequence of int
+        The length of every speech's ``text_clean``, for the cut (:func:`text_limit`).
+    max_chars : int
+        As for :func:`explorer_texts`.
+
+    Examples
+    --------
+    >>> docs = pd.DataFrame({"id": ["a", "b"], "year": [2006, 2011], "era": ["2006", "2011"],
+    ...                      "title": ["甲", "乙"], "text_clean": ["工会工作", "高质量发展高质量发展"]})
+    >>> page = PageTexts([4, 10], max_chars=8)
+    >>> page.add(docs.iloc[:1]); page.add(docs.iloc[1:])
+    >>> page.explorer()[["id", "text", "n_chars"]].values.tolist(), len(page.characters())
+    ([['a', '工会工作', 4], ['b', '高质量发', 10]], 8)
+    """
+
+    def __init__(self, lengths: Sequence[int], *, max_chars: int = MAX_TEXT_CHARS):
+        self.limit = text_limit(list(lengths), max_chars=max_chars)
+        self._seen = np.zeros(0x110000, dtype=bool)
+        self._parts: list[pd.DataFrame] = []
+
+    def add(self, docs: pd.DataFrame) -> None:
+        """Take the texts of a slice of the cleaned docs (``id``, ``year``, ``era``, ``title``, ``text_clean``)."""
+        full = [str(text) for text in docs["text_clean"]]
+        _mark_characters(self._seen, full)
+        self._parts.append(docs[["id", "year", "era", "title"]].assign(
+            text_clean=full if self.limit is None else [text[:self.limit] for text in full],
+            n_chars=[len(text) for text in full]))
+
+    def explorer(self) -> pd.DataFrame:
+        """:func:`explorer_texts` of every slice taken, the same frame."""
+        columns = ["id", "year", "era", "title", "text_clean", "n_chars"]
+        docs = pd.concat(self._parts, ignore_index=True) if self._parts else pd.DataFrame(columns=columns)
+        docs = docs.sort_values(["year", "id"], kind="stable")
+        return _explorer_frame(docs, docs["text_clean"].tolist(), docs["n_chars"].tolist(), self.limit)
+
+    def characters(self) -> set[str]:
+        """:func:`characters_of` every text taken."""
+        return {chr(code) for code in np.flatnonzero(self._seen)}
 
 
 def text_limit(lengths: Sequence[int], *, max_chars: int) -> int | None:
@@ -398,9 +450,13 @@ def characters_of(texts: Iterable[str]) -> set[str]:
     ['会', '工', '议']
     """
     seen = np.zeros(0x110000, dtype=bool)
+    _mark_characters(seen, texts)
+    return {chr(code) for code in np.flatnonzero(seen)}
+
+
+def _mark_characters(seen: np.ndarray, texts: Iterable[str]) -> None:
     for text in texts:
         seen[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)] = True
-    return {chr(code) for code in np.flatnonzero(seen)}
 
 
 def _drawable(chars: Iterable[str]) -> set[str]:

@@ -122,7 +122,7 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
     # are most of its time (scikit-learn, scipy and matplotlib: ~1.2 s of a 3 s warm rerun at 1,000 speeches).
     import pandas as pd
 
-    from .clean import clean_docs, split_paragraphs
+    from .clean import clean_batches, clean_docs, split_paragraphs
     from .dating import check_years, date_docs, read_era_markers
     from .errors import CorpusError
     from .features import (
@@ -135,7 +135,7 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
         term_trajectories,
         terms_to_chart,
     )
-    from .htmlpage import characters_of, explorer_texts, font_characters, precut_font, write_html_report
+    from .htmlpage import PageTexts, font_characters, precut_font, write_html_report
     from .keyness import keyness, keyness_by_era, notable_keyness, word_shift
     from .lexicon import read_lexicon, read_stopwords
     from .periods import ordered_eras
@@ -202,8 +202,11 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
         # The speeches the map step segmented count as segmented now, not as read from the cache.
         fresh = word_counts.attrs["segmented"] + min(mapped, word_counts.attrs["cached"])
         log(f"segmented {fresh}, cached {word_counts.attrs['cached'] - min(mapped, word_counts.attrs['cached'])}")
+        lengths = docs["text_clean"].str.len()  # for the page's cut of the texts
+        if clean_cache is not None:  # from here on each text is read back from the cache when needed
+            docs = docs.drop(columns="text_clean")
         with stages("documents"):
-            table(documents_table(docs.drop(columns="text_clean"), paragraphs, word_counts, terms=lexicon["term"])
+            table(documents_table(docs, paragraphs, word_counts, terms=lexicon["term"])
                   .assign(era_scheme=scheme, era_reason=reason), "documents")
         with stages("keyness"):
             counts = count_terms(word_counts, docs)
@@ -221,16 +224,20 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
                                 ignore_index=True), "keyness_pairs")
         with stages("trajectories"):
             terms = terms_to_chart(study.terms, counts, candidates=lexicon["term"])
+            page_texts, parts = PageTexts(lengths), []  # the page keeps a capped share of the texts, and their font
+            for batch in clean_batches(docs, cache=clean_cache, data_dir=data_dir):  # one pass over the texts
+                page_texts.add(batch)
+                if terms:
+                    parts.append(term_counts(batch, terms))
             if terms:
-                speeches = term_counts(docs, terms)
+                speeches = pd.concat(parts, ignore_index=True)
                 save(plot_trajectories(term_trajectories(docs, terms, by=by, counts=speeches), speeches=speeches,
                                        lang=lang))
             else:
                 log("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
                     "name the terms to chart in corpus.toml [terms] (corpus init)")
-            texts = explorer_texts(docs)  # the page's explorer keeps a capped share of the texts
-            font_chars = characters_of(docs["text_clean"])  # the page's font holds every character of the texts
-            docs = docs.drop(columns="text_clean")
+            texts, font_chars = page_texts.explorer(), page_texts.characters()
+            docs = docs.drop(columns="text_clean", errors="ignore")
             # Cut by the figure worker meanwhile, with every other string the page may show.
             shown = [value for frame in (docs, markers) for value in frame.to_numpy().ravel() if isinstance(value, str)]
             shown += [*study.terms, *warnings]
