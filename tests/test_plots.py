@@ -724,3 +724,13 @@ def test_plot_date_estimate_draws_the_posterior_around_the_range(tmp_path):
     assert display.axes_[0].get_title() == f"x: {estimate.low}–{estimate.high} (80%), most probable {estimate.best}"
     with pytest.raises(CorpusError, match="no era markers"):
         plot_date_estimate(date_text("同志们好。"))
+
+
+def test_a_crowd_of_speech_points_is_one_image_in_the_vector_files(drawn, tmp_path):
+    """Issue 16: at 10,000 speeches each point was an SVG path (a 12 MB file, and so the HTML page); the line
+    and the axes stay vectors."""
+    display = drawn("70 years")[1]["term_trajectories"]
+    files = {path.suffix: path for path in display.save(out_dir=tmp_path)}
+    svg = files[".svg"].read_text(encoding="utf-8")
+    assert svg.count("<image ") == 6  # the points of each of the six terms' panels
+    assert files[".svg"].stat().st_size < 2_000_000
