@@ -6,6 +6,7 @@ import hashlib
 
 import pandas as pd
 import pyarrow as pa
+import pytest
 
 from corpus.clean import clean_docs
 from corpus.dating import date_docs, read_era_markers
@@ -33,7 +34,11 @@ def test_entry_keys_hash_each_part_apart():
     assert entry_key("ab", "c") == entry_key(b"ab", b"c")
 
 
-def test_clean_and_dating_read_back_the_same_results(tmp_path):
+@pytest.mark.parametrize("read_at_once", [1, 500])  # the cache read one speech at a time, or all at once
+def test_clean_and_dating_read_back_the_same_results(tmp_path, monkeypatch, read_at_once):
+    import corpus.clean
+
+    monkeypatch.setattr(corpus.clean, "_READ_ENTRIES", read_at_once)
     markers = read_era_markers()
     cold_clean = clean_docs(DOCS, cache=SpeechCache(tmp_path, "clean"))
     warm_clean = clean_docs(DOCS, cache=SpeechCache(tmp_path, "clean"))

@@ -596,6 +596,9 @@ def _clean_with_script(text: str) -> tuple[str, str]:
     return text, script
 
 
+_READ_ENTRIES = 500  # cache entries read at once (clean_docs)
+
+
 def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None,
                data_dir: str | Path | None = None) -> pd.DataFrame:
     """Add ``text_clean``, ``n_han`` and ``script`` to a docs frame (``text`` is kept as is).
@@ -613,25 +616,29 @@ def clean_docs(docs: pd.DataFrame, *, cache: SpeechCache | None = None,
     # one: the raw texts are taken one at a time, and cleaned texts read back from the cache go from their Arrow
     # entries into the column without becoming Python strings.
     keys = clean_keys_of(docs) if cache is not None else []
-    stored = cache.get(keys) if cache is not None else {}
-    cleaned, scripts, n_han, new = [], [], [], {}
-    for i in range(len(docs)):
-        entry = stored.get(keys[i]) if keys else None
-        if entry is not None:
-            cleaned.append(entry.column("text_clean").combine_chunks().cast(pa.large_string()))
-            script, count = entry.column("script")[0].as_py(), entry.column("n_han")[0].as_py()
-        else:
-            text_clean, script, count = clean_one(raw_text(docs, i, data_dir=data_dir))
-            cleaned.append(pa.array([text_clean], pa.large_string()))
-            if keys:
-                new[keys[i]] = clean_entry(text_clean, script, count)
-        scripts.append(script)
-        n_han.append(count)
-    if cache is not None:
-        cache.put(new)
-    column = pa.concat_arrays(cleaned) if cleaned else pa.array([], pa.large_string())
-    n_cached = len(stored)
-    del cleaned, stored
+    chunks, scripts, n_han, n_cached = [], [], [], 0
+    for lo in range(0, len(docs), _READ_ENTRIES):  # a slice at a time: the column is never held twice
+        stored = cache.get(keys[lo:lo + _READ_ENTRIES]) if cache is not None else {}
+        n_cached += len(stored)
+        cleaned, new = [], {}
+        for i in range(lo, min(lo + _READ_ENTRIES, len(docs))):
+            entry = stored.get(keys[i]) if keys else None
+            if entry is not None:
+                cleaned.append(entry.column("text_clean").combine_chunks().cast(pa.large_string()))
+                script, count = entry.column("script")[0].as_py(), entry.column("n_han")[0].as_py()
+            else:
+                text_clean, script, count = clean_one(raw_text(docs, i, data_dir=data_dir))
+                cleaned.append(pa.array([text_clean], pa.large_string()))
+                if keys:
+                    new[keys[i]] = clean_entry(text_clean, script, count)
+            scripts.append(script)
+            n_han.append(count)
+        if cache is not None:
+            cache.put(new)
+        if cleaned:
+            chunks.append(pa.concat_arrays(cleaned))
+        del cleaned, stored
+    column = pa.chunked_array(chunks, pa.large_string())
     text_clean = column.to_pandas(types_mapper={pa.large_string(): pd.StringDtype(na_value=np.nan)}.get)
     text_clean.index = docs.index  # positions, not labels: the docs may be a selection
     frame = docs.assign(text_clean=text_clean, n_han=n_han, script=scripts)
