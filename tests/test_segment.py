@@ -124,6 +124,29 @@ def test_counts_of_a_tiny_corpus(tiny_dir, tmp_path):
     assert only_b.row_doc.tolist() == [1, 1] and only_b.matrix.sum() == 16
 
 
+def test_counts_of_docs_without_their_texts_read_the_texts_the_token_cache_lacks(tiny_dir, tmp_path):
+    """Issue 16: the report counts from the speeches' keys; only a speech whose tokens are not cached (a new
+    lexicon) has its cleaned text read back, through ``clean``."""
+    from corpus.clean import clean_batches
+    from corpus.segment import segment_keys
+    from corpus.speechcache import SpeechCache
+
+    cleaned = clean_docs(load_docs(tiny_dir), cache=SpeechCache(tmp_path / "cache", "clean"))
+    count_docs(cleaned.iloc[:1], cache_dir=tmp_path / "cache")  # speech a's tokens cached, b's not
+    read_back = []
+
+    def clean(selection):
+        read_back.extend(selection["id"])
+        return clean_batches(selection, cache=SpeechCache(tmp_path / "cache", "clean"))
+
+    keys = segment_keys(cleaned, make_segmenter())
+    counts = count_docs(cleaned.drop(columns="text_clean"), keys=keys, clean=clean, cache_dir=tmp_path / "cache")
+    assert read_back == ["b"] and counts.attrs == {"segmented": 1, "cached": 1}
+    assert counts.matrix.sum() == 34 and counts.ids == ["a", "b"]
+    with pytest.raises(ValueError, match="need clean="):
+        count_docs(cleaned.drop(columns="text_clean"), keys=keys, cache_dir=False)
+
+
 def test_counts_equal_the_tokens_frame_counted(docs, tmp_path, monkeypatch):
     # Through the cache (read in slices of _READ_KEYS), or segmented now: the same pairs as the frame's.
     from corpus import segment

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from . import config
@@ -115,6 +116,28 @@ def build_report(
         thaw()
 
 
+def _text_pass(docs, *, clean_cache, marker_cache, markers, segmenter, data_dir: Path) -> dict:
+    """What the stages need from the cleaned texts, taken in one pass, a slice of speeches at a time
+    (:func:`corpus.clean.clean_batches`), so that no more than a slice of texts is held (at 100,000 speeches
+    they are ~1.9 GB): the paragraphs frame, the dating, each speech's segmentation key, Han characters,
+    script and cleaned length."""
+    import pandas as pd
+
+    from .clean import clean_batches, split_paragraphs
+    from .dating import date_docs
+    from .segment import segment_keys
+
+    paragraphs, dated, keys, sizes = [], [], [], []
+    for batch in clean_batches(docs, cache=clean_cache, data_dir=data_dir):
+        paragraphs.append(split_paragraphs(batch, text=False))
+        dated.append(date_docs(batch, markers=markers, cache=marker_cache))
+        keys += segment_keys(batch, segmenter)
+        sizes.append(batch[["n_han", "script"]].assign(length=batch["text_clean"].str.len()))
+    sizes = pd.concat(sizes, ignore_index=True).set_axis(docs.index)
+    return {"paragraphs": pd.concat(paragraphs, ignore_index=True), "dated": pd.concat(dated, ignore_index=True),
+            "keys": keys, "n_han": sizes["n_han"], "script": sizes["script"], "lengths": sizes["length"]}
+
+
 def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, inputs: str, code: str, cache_dir,
                 log, force: bool, stages: Stages, backend, figure_worker: bool, retopic: bool) -> list[Path]:
     """The stages after loading, for a report that is not up to date (the arguments of :func:`build_report`)."""
@@ -122,8 +145,8 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
     # are most of its time (scikit-learn, scipy and matplotlib: ~1.2 s of a 3 s warm rerun at 1,000 speeches).
     import pandas as pd
 
-    from .clean import clean_batches, clean_docs, split_paragraphs
-    from .dating import check_years, date_docs, read_era_markers
+    from .clean import clean_batches, clean_docs
+    from .dating import check_years, read_era_markers
     from .errors import CorpusError
     from .features import (
         count_terms,
@@ -180,31 +203,31 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
             markers = read_era_markers(era_markers_file(data_dir))
             mapped = map_new_speeches(docs, cache_dir=cache_dir, segmenter=segmenter, markers=markers,
                                       backend=backend, log=notes.append, data_dir=data_dir)
-        with stages("clean"):
-            # Neither the raw texts nor the paragraphs' text are held: at 10,000 speeches each is ~200 MB.
+        with stages("clean"):  # one pass over the cleaned texts, a slice of speeches at a time
             clean_cache = SpeechCache(cached, "clean") if cached else None
-            docs = clean_docs(docs, cache=clean_cache, data_dir=data_dir)
-            paragraphs = split_paragraphs(docs, text=False)
+            marker_cache = SpeechCache(cached, "markers") if cached else None
+            if clean_cache is None:  # nowhere to read them back from: held
+                docs = clean_docs(docs, data_dir=data_dir)
+            slices = _text_pass(docs, clean_cache=clean_cache, marker_cache=marker_cache, markers=markers,
+                                segmenter=segmenter, data_dir=data_dir)
+            docs = docs.assign(n_han=slices["n_han"], script=slices["script"])
+            paragraphs, dated, keys, lengths = slices["paragraphs"], slices["dated"], slices["keys"], slices["lengths"]
         with stages("overview"):
             save(plot_overview(overview_table(docs, lang=lang), lang=lang))
         with stages("dating"):
-            marker_cache = SpeechCache(cached, "markers") if cached else None
-            dated = date_docs(docs, markers=markers, cache=marker_cache)
             save(plot_dating(dated, lang=lang))
             warnings = [problem.message for problem in problems] + check_years(dated)  # for the HTML page
         notes += [note for cache in (clean_cache, marker_cache) if cache is not None for note in cache_notes(cache)]
         with stages("segment"):
             word_counts = count_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_path),
                                      cache_dir=cache_dir, backend=backend, log=notes.append,
-                                     snapshot=str(data_dir.resolve()))  # the next run reads one file, not each speech
+                                     snapshot=str(data_dir.resolve()),  # the next run reads one file, not each speech
+                                     keys=keys, clean=partial(clean_batches, cache=clean_cache, data_dir=data_dir))
         for note in dict.fromkeys(notes):  # a cache folder that cannot be written is said once, not once per cache
             log(note)
         # The speeches the map step segmented count as segmented now, not as read from the cache.
         fresh = word_counts.attrs["segmented"] + min(mapped, word_counts.attrs["cached"])
         log(f"segmented {fresh}, cached {word_counts.attrs['cached'] - min(mapped, word_counts.attrs['cached'])}")
-        lengths = docs["text_clean"].str.len()  # for the page's cut of the texts
-        if clean_cache is not None:  # from here on each text is read back from the cache when needed
-            docs = docs.drop(columns="text_clean")
         with stages("documents"):
             table(documents_table(docs, paragraphs, word_counts, terms=lexicon["term"])
                   .assign(era_scheme=scheme, era_reason=reason), "documents")
@@ -237,7 +260,7 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
                 log("trajectories skipped: no lexicon term is used 5 times in 2 speeches; "
                     "name the terms to chart in corpus.toml [terms] (corpus init)")
             texts, font_chars = page_texts.explorer(), page_texts.characters()
-            docs = docs.drop(columns="text_clean", errors="ignore")
+            docs = docs.drop(columns="text_clean", errors="ignore")  # held only without a cache
             # Cut by the figure worker meanwhile, with every other string the page may show.
             shown = [value for frame in (docs, markers) for value in frame.to_numpy().ravel() if isinstance(value, str)]
             shown += [*study.terms, *warnings]

@@ -34,7 +34,7 @@ import contextlib
 import hashlib
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -246,6 +246,11 @@ def segment_key(segmenter: Segmenter, text_clean: str) -> str:
     return hashlib.sha256(f"{segmenter.fingerprint}\x00{text_clean}".encode()).hexdigest()
 
 
+def segment_keys(docs: pd.DataFrame, segmenter: Segmenter) -> list[str]:
+    """:func:`segment_key` of each speech's ``text_clean``."""
+    return [segment_key(segmenter, text) for text in docs["text_clean"]]
+
+
 def segment_rows(segmenter: Segmenter, batch: list[tuple[str, str]]) -> pa.Table:
     """Rows ``key, para, tokens`` for a batch of ``(key, text_clean)`` speeches, as Arrow at once (a cache entry
     per speech: :func:`segment_key`).
@@ -399,17 +404,31 @@ def segment_docs(
 
 
 def _speech_tables(docs: pd.DataFrame, *, segmenter: Segmenter, cache_dir, n_jobs, progress, backend,
-                   log) -> tuple[list[str], Iterator[pa.Table], dict[str, int]]:
+                   log, keys: list[str] | None = None,
+                   clean: Callable[[pd.DataFrame], Iterator[pd.DataFrame]] | None = None,
+                   ) -> tuple[list[str], Iterator[pa.Table], dict[str, int]]:
     """The speeches' keys, their rows ``key, para, tokens`` (cached first, then segmented now, each in batches
     as they come), and how many were segmented and read from the cache (filled in once the rows are consumed).
 
-    The rows of one speech are always together in one table.
+    The rows of one speech are always together in one table. ``keys`` and ``clean`` as for :func:`count_docs`.
     """
     # One text at a time: a list of every text as Python strings would be ~200 MB at 10,000 speeches.
-    keys = [segment_key(segmenter, text) for text in docs["text_clean"]]
+    keys = segment_keys(docs, segmenter) if keys is None else keys
     cache = _token_cache(cache_dir)
     unique = list(dict.fromkeys(keys))
     tally = {"segmented": 0, "cached": 0}
+
+    def texts(missing: list[int]) -> Iterator[tuple[str, str]]:
+        """``(key, text_clean)`` of the speeches at the positions ``missing``."""
+        if "text_clean" in docs.columns:
+            yield from ((keys[i], docs["text_clean"].iat[i]) for i in missing)
+            return
+        if clean is None:
+            raise ValueError("docs without text_clean need clean= to read the texts of speeches not cached")
+        start = 0
+        for batch in clean(docs.iloc[missing]):
+            yield from zip((keys[i] for i in missing[start:start + len(batch)]), batch["text_clean"], strict=True)
+            start += len(batch)
 
     def tables() -> Iterator[pa.Table]:
         have = set()
@@ -418,7 +437,8 @@ def _speech_tables(docs: pd.DataFrame, *, segmenter: Segmenter, cache_dir, n_job
             have.update(cached["key"].unique().to_pylist())
             if cached.num_rows:
                 yield cached
-        work = {key: text for key, text in zip(keys, docs["text_clean"], strict=True) if key not in have}
+        missing = [i for i, key in enumerate(keys) if key not in have]
+        work = dict(texts(missing)) if missing else {}
         tally.update(segmented=len(work), cached=len(unique) - len(work))
         if work:
             batches = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend)
@@ -443,6 +463,8 @@ def count_docs(
     backend: str | None = None,
     log: Callable[[str], None] | None = None,
     snapshot: str | None = None,
+    keys: Sequence[str] | None = None,
+    clean: Callable[[pd.DataFrame], Iterator[pd.DataFrame]] | None = None,
 ) -> DocTermCounts:
     """Segment every speech's ``text_clean`` (or read it from the cache) and count its tokens per paragraph.
 
@@ -459,6 +481,12 @@ def count_docs(
         file (the snapshot, ``CACHE/counts``), and the next call with the same name and segmenter starts from
         it: only the speeches it lacks are read from the per-speech cache (or segmented), the rest are taken
         from the snapshot whole, with the same result. Reading 10,000 cached speeches one by one took 11 s.
+    keys : sequence of str, optional
+        Each speech's :func:`segment_key`, for docs without ``text_clean`` (the report, which does not hold
+        every text at once); default: from ``text_clean``.
+    clean : callable, optional
+        For docs without ``text_clean``: gives a selection of them back cleaned, in slices
+        (:func:`corpus.clean.clean_batches` with its cache), for the speeches the token cache does not hold.
     **others
         As :func:`segment_docs`.
 
@@ -470,7 +498,7 @@ def count_docs(
     """
     segmenter = segmenter or make_segmenter()
     stopwords = read_stopwords() if stopwords is None else stopwords
-    keys = [segment_key(segmenter, text) for text in docs["text_clean"]]
+    keys = segment_keys(docs, segmenter) if keys is None else list(keys)
     folder = config.cache_folder(cache_dir) if snapshot is not None else None
     store = SpeechCache(folder, "counts") if folder is not None else None
     name = entry_key("counts", _CACHE_VERSION, segmenter.fingerprint, snapshot or "")
@@ -478,7 +506,8 @@ def count_docs(
     known = set(previous.keys) if previous is not None else set()
     kept = known.intersection(keys)
     todo = [i for i, key in enumerate(keys) if key not in kept]
-    todo_keys, tables, tally = _speech_tables(docs.iloc[todo], segmenter=segmenter, cache_dir=cache_dir,
+    todo_keys, tables, tally = _speech_tables(docs.iloc[todo], keys=[keys[i] for i in todo], clean=clean,
+                                              segmenter=segmenter, cache_dir=cache_dir,
                                               n_jobs=n_jobs, progress=progress, backend=backend, log=log)
     builder = _CountBuilder()
     for table in tables:
