@@ -172,13 +172,12 @@ def test_doc_similarity(corpus_docs):
     assert similarity.loc["000"].drop("000").idxmax() == "004"
 
 
-@pytest.mark.parametrize("batch_size", [1, 2, 2000])  # the speeches' vectors a few at a time, or all at once
-def test_era_similarity_is_the_mean_of_pairwise_cosines(corpus_docs, batch_size):
+def test_era_similarity_is_the_mean_of_pairwise_cosines(corpus_docs):
     from corpus.features import era_similarity
 
     tokens = segment_docs(corpus_docs)
     pairwise = doc_similarity(tokens, corpus_docs)
-    by_era = era_similarity(tokens, corpus_docs, batch_size=batch_size)
+    by_era = era_similarity(tokens, corpus_docs)
     assert list(by_era.index) == ["2006", "2011", "2022", "2023"]
     # 2023 has 000 and 001: within-era mean = their one pair; across eras = mean over pairs
     assert by_era.loc["2023", "2023"] == pytest.approx(pairwise.loc["000", "001"])

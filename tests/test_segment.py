@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import jieba
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -120,6 +121,11 @@ def test_counts_of_a_tiny_corpus(tiny_dir, tmp_path):
     assert counts.attrs == {"segmented": 2, "cached": 0}
     assert count_docs(clean_docs(load_docs(tiny_dir)), cache_dir=tmp_path / "cache").attrs == {"segmented": 0,
                                                                                               "cached": 2}
+    # a speech at a time, as the analyses take them: the same pairs and per-speech counts
+    assert [lo for lo, _ in counts.doc_batches(size=1)] == [0, 1]
+    by_doc = np.vstack([matrix.toarray() for _, matrix in counts.doc_batches(size=1)])
+    assert by_doc.tolist() == counts.by_doc().toarray().tolist()
+    assert [len(doc) for doc, _, _ in counts.pair_batches(size=1)] == [5, 6]
     only_b = counts.restrict(["b"])
     assert only_b.row_doc.tolist() == [1, 1] and only_b.matrix.sum() == 16
 

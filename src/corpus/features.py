@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -405,36 +405,51 @@ def _pair_counts(tokens: pd.DataFrame) -> tuple[list[str], pa.Array, np.ndarray,
             count)
 
 
+def _pair_batches(tokens) -> tuple[list[str], pa.Array, Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+    """:func:`_pair_counts` as ``ids, vocabulary`` and ``(doc, term, count)`` slices of whole speeches, in speech
+    order: counts (:class:`corpus.segment.DocTermCounts`) give a few thousand speeches at a time, so no caller
+    holds every pair (at 100,000 speeches ~1.5 GB); a tokens frame gives them all at once."""
+    if isinstance(tokens, DocTermCounts):
+        return tokens.ids, tokens.vocabulary, tokens.pair_batches()
+    ids, vocabulary, doc, term, count = _pair_counts(tokens)
+    return ids, vocabulary, iter([(doc, term, count)])
+
+
 def _grouped_counts(tokens: pd.DataFrame, docs: pd.DataFrame, *, by: str) -> pd.DataFrame:
     """Counts of content tokens per (``by``, token), with the number of speeches: ``by, token, count, docs``.
 
     ``by`` is "era" or "doc_id".
     """
-    ids, vocabulary, doc, term, count = _pair_counts(tokens)
     if by == "era":
         from scipy import sparse
 
+        ids, vocabulary, batches = _pair_batches(tokens)
         era_of = dict(zip(docs["id"], docs["era"], strict=True))
         names = list(dict.fromkeys(era_of[d] for d in ids))
         position = {name: i for i, name in enumerate(names)}
         era_code = np.array([position[era_of[d]] for d in ids], dtype=np.int64)
-        # Eras × speeches times speeches × terms: the sums by era, rows in era order, terms sorted within a row.
-        # (A sort of every (speech, term) pair took 6 s of a rerun at 10,000 speeches; this takes 0.4 s.)
-        to_era = sparse.csr_matrix((np.ones(len(ids), dtype=np.int64), (era_code, np.arange(len(ids)))),
-                                   shape=(len(names), len(ids)))
-        shape = (len(ids), max(len(vocabulary), 1))
-        # The pairs come sorted by speech: the matrices are their arrays as they are (no copy of the pairs, which
-        # are ~13 M at 10,000 speeches); the products are in int64, whatever the counts' own type.
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(doc, minlength=len(ids)))])
-        sums = (to_era @ sparse.csr_matrix((count, term, indptr), shape=shape, copy=False)).tocsr()
-        used = np.ones(len(doc), dtype=np.int8)
-        users = (to_era @ sparse.csr_matrix((used, term, indptr), shape=shape, copy=False)).tocsr()
-        del used
+        shape = (len(names), max(len(vocabulary), 1))
+        sums, users = sparse.csr_matrix(shape, dtype=np.int64), sparse.csr_matrix(shape, dtype=np.int64)
+        for doc, term, count in batches:
+            # Eras × speeches times speeches × terms: the sums by era (a sort of every (speech, term) pair took 6 s
+            # of a rerun at 10,000 speeches; this 0.4 s). The pairs come sorted by speech: the matrices are their
+            # arrays as they are; the products are in int64, whatever the counts' own type.
+            if not len(doc):
+                continue
+            lo, hi = int(doc[0]), int(doc[-1]) + 1
+            to_era = sparse.csr_matrix((np.ones(hi - lo, dtype=np.int64), (era_code[lo:hi], np.arange(hi - lo))),
+                                       shape=(len(names), hi - lo))
+            indptr = np.concatenate([[0], np.cumsum(np.bincount(doc - lo, minlength=hi - lo))])
+            sums = sums + to_era @ sparse.csr_matrix((count, term, indptr), shape=(hi - lo, shape[1]), copy=False)
+            used = np.ones(len(doc), dtype=np.int8)
+            users = users + to_era @ sparse.csr_matrix((used, term, indptr), shape=(hi - lo, shape[1]), copy=False)
+        sums, users = sums.tocsr(), users.tocsr()
         sums.sort_indices()
         users.sort_indices()
         group = np.repeat(np.arange(len(names)), np.diff(sums.indptr))
         term, count, n_docs = sums.indices, sums.data, users.data
     else:
+        ids, vocabulary, doc, term, count = _pair_counts(tokens)
         names, group, n_docs = ids, doc, np.ones(len(doc), dtype=np.int64)
     token = vocabulary.take(pa.array(term)).to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get)
     return pd.DataFrame({by: np.asarray(names, dtype=object)[group], "token": token,
@@ -520,13 +535,14 @@ def doc_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(cosine_similarity(weights), index=ordered, columns=ordered)
 
 
-def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame, *, batch_size: int = 2000) -> pd.DataFrame:
+def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     """Mean cosine similarity between the speeches of two eras (within an era: other speeches only).
 
     Linear in the number of speeches: the mean of the cosines of unit vectors
     is the dot product of their means, so no speech-by-speech matrix is built.
     The speeches' TF-IDF vectors (as :func:`doc_similarity` weighs them) are made
-    ``batch_size`` speeches at a time and summed by era: at 30,000 speeches all
+    a few thousand speeches at a time and summed by era
+    (:meth:`corpus.segment.DocTermCounts.pair_batches`): at 30,000 speeches all
     of them at once took ~1 GB.
 
     Returns
@@ -536,24 +552,27 @@ def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame, *, batch_size: int 
     """
     from scipy import sparse
 
-    ids, vocabulary, doc, term, count = _pair_counts(tokens)
+    ids, vocabulary, batches = _pair_batches(tokens)
     eras = ordered_eras(docs)
     position = {era: i for i, era in enumerate(eras)}
     era_by_id = dict(zip(docs["id"], docs["era"], strict=True))
     era_of = np.array([position.get(era_by_id.get(d), -1) for d in ids], dtype=np.int64)
+    used = np.zeros(len(vocabulary), dtype=np.int64)
+    for _, term, _ in batches:  # first pass: in how many speeches each term occurs
+        used += np.bincount(term, minlength=len(vocabulary))
     # TfidfTransformer(sublinear_tf=True)'s weights: smoothed idf, 1 + log(tf), rows of unit length
-    idf = np.log((len(ids) + 1) / (np.bincount(term, minlength=len(vocabulary)).astype(np.float64) + 1)) + 1
-    starts = np.searchsorted(doc, np.arange(len(ids) + 1))  # the pairs come sorted by speech
+    idf = np.log((len(ids) + 1) / (used.astype(np.float64) + 1)) + 1
     sums = sparse.csr_matrix((len(eras), max(len(vocabulary), 1)))
-    for lo in range(0, len(ids), batch_size):
-        hi = min(lo + batch_size, len(ids))
-        first, last = starts[lo], starts[hi]
-        weight = (np.log(count[first:last].astype(np.float64)) + 1) * idf[term[first:last]]
-        row = doc[first:last] - lo
-        weight /= np.sqrt(np.bincount(row, weights=weight * weight, minlength=hi - lo))[row]
-        era = era_of[doc[first:last]]
+    for doc, term, count in _pair_batches(tokens)[2]:  # second pass: the unit vectors summed by era
+        weight = (np.log(count.astype(np.float64)) + 1) * idf[term]
+        if not len(doc):
+            continue
+        lo = int(doc[0])
+        row = doc - lo
+        weight /= np.sqrt(np.bincount(row, weights=weight * weight))[row]
+        era = era_of[doc]
         kept = era >= 0
-        sums = sums + sparse.csr_matrix((weight[kept], (era[kept], term[first:last][kept])), shape=sums.shape)
+        sums = sums + sparse.csr_matrix((weight[kept], (era[kept], term[kept])), shape=sums.shape)
     sizes = np.bincount(era_of[era_of >= 0], minlength=len(eras))
     with np.errstate(invalid="ignore", divide="ignore"):  # an era without speeches with counts: no mean
         means = sparse.diags(1.0 / sizes) @ sums
@@ -585,13 +604,15 @@ def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.Dat
     """
     per_doc = paragraph_counts(paragraphs)
     if isinstance(tokens, DocTermCounts):
-        matrix = tokens.by_doc()
         in_lexicon = pc.is_in(tokens.vocabulary, value_set=pa.array(sorted(set(terms)), pa.string()))
-        sizes = pd.DataFrame({name: np.asarray(matrix @ weights, dtype=np.int64) for name, weights in (
-            ("n_tokens", np.ones(matrix.shape[1], dtype=np.int64)),
-            ("n_content", (~tokens.is_stop).astype(np.int64)),
-            ("n_lexicon", in_lexicon.to_numpy(zero_copy_only=False).astype(np.int64)))}, index=tokens.ids)
-        sizes = sizes[np.diff(matrix.indptr) > 0]  # as from a tokens frame: a speech without tokens has no sizes
+        weights = np.column_stack([np.ones(len(tokens.vocabulary), dtype=np.int64), (~tokens.is_stop).astype(np.int64),
+                                   in_lexicon.to_numpy(zero_copy_only=False).astype(np.int64)])
+        parts = [(matrix @ weights, np.diff(matrix.indptr) > 0) for _, matrix in tokens.doc_batches()]
+        totals = np.vstack([total for total, _ in parts]) if parts else np.zeros((0, 3), dtype=np.int64)
+        sizes = pd.DataFrame(np.asarray(totals, dtype=np.int64), columns=["n_tokens", "n_content", "n_lexicon"],
+                             index=tokens.ids)
+        has_tokens = np.concatenate([used for _, used in parts]) if parts else np.zeros(0, dtype=bool)
+        sizes = sizes[has_tokens]  # as from a tokens frame: a speech without tokens has no sizes
     else:
         by_doc = tokens["doc_id"]
         sizes = pd.DataFrame({

@@ -633,22 +633,36 @@ class DocTermCounts:
                              row_doc=self.row_doc[rows], row_para=self.row_para[rows], matrix=self.matrix[rows],
                              attrs=dict(self.attrs))
 
+    def doc_batches(self, size: int = 2000) -> Iterator[tuple[int, sparse.csr_matrix]]:
+        """``(first, matrix)``: :meth:`by_doc` in slices of ``size`` speeches, ``matrix`` holding the speeches
+        ``first`` to ``first + matrix.shape[0]`` (all of them for 10,000 speeches was ~150 MB)."""
+        from scipy import sparse
+
+        for lo in range(0, len(self.ids), size):
+            hi = min(lo + size, len(self.ids))
+            first, last = np.searchsorted(self.row_doc, [lo, hi])
+            rows = int(last - first)
+            to_doc = sparse.csr_matrix((np.ones(rows, dtype=np.int32), (self.row_doc[first:last] - lo,
+                                                                        np.arange(rows))), shape=(hi - lo, rows))
+            matrix = (to_doc @ self.matrix[first:last]).tocsr()
+            matrix.sort_indices()
+            yield lo, matrix
+
+    def pair_batches(self, size: int = 2000) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``(doc, term, count)`` of :meth:`pairs`, ``size`` speeches at a time."""
+        for lo, matrix in self.doc_batches(size):
+            matrix.data[self.is_stop[matrix.indices]] = 0
+            matrix.eliminate_zeros()
+            doc = (lo + np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))).astype(np.int32)
+            yield doc, matrix.indices.astype(np.int32, copy=False), matrix.data.astype(np.int32, copy=False)
+
     def pairs(self) -> tuple[list[str], pa.Array, np.ndarray, np.ndarray, np.ndarray]:
         """``ids, vocabulary, doc, term, count``: one entry per (speech, content word) used, sorted by speech then
-        word (the form :func:`corpus.features.count_terms` and the similarities work from)."""
-        return (self.ids, self.vocabulary, *self._pairs)
-
-    @cached_property
-    def _pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        # Computed once and shared, read-only: at 10,000 speeches each copy is ~150 MB.
-        matrix = self.by_doc()
-        matrix.data[self.is_stop[matrix.indices]] = 0
-        matrix.eliminate_zeros()
-        doc = np.repeat(np.arange(matrix.shape[0], dtype=np.int32), np.diff(matrix.indptr))
-        arrays = doc, matrix.indices.astype(np.int32, copy=False), matrix.data.astype(np.int32, copy=False)
-        for array in arrays:
-            array.setflags(write=False)
-        return arrays
+        word (the form :func:`corpus.features.count_terms` and the similarities work from; they take them a
+        slice at a time, :meth:`pair_batches`)."""
+        parts = list(self.pair_batches())
+        return (self.ids, self.vocabulary, *(np.concatenate([part[i] for part in parts]) if parts
+                                              else np.zeros(0, np.int32) for i in range(3)))
 
 
 class _CountBuilder:
