@@ -211,6 +211,36 @@ def test_counts_snapshot_gives_the_full_build_after_adding_removing_and_editing(
     _same_counts(count_docs(one, cache_dir=cache, snapshot="here"), count_docs(one, cache_dir=False))
 
 
+def test_speeches_outside_paragraphs_of_are_one_row_with_the_same_totals(tiny_dir, tmp_path):
+    """Issue 16: the report keeps paragraphs only for the speeches topics read; the others are one row each."""
+    from corpus.topics import _bags
+
+    docs = clean_docs(load_docs(tiny_dir))
+    full = count_docs(docs, cache_dir=tmp_path / "cache")
+    part = count_docs(docs, cache_dir=tmp_path / "cache", paragraphs_of={"a"})
+    assert part.row_doc.tolist() == [0, 0, 1] and part.row_para.tolist() == [0, 1, -1]
+    assert part.matrix.sum() == 34 and part.matrix[2].sum() == 16  # b's two paragraphs (2 + 14 tokens) summed
+    assert part.by_doc().toarray().tolist() == full.by_doc().toarray().tolist()
+    assert [array.tolist() for array in part.pairs()[2:]] == [array.tolist() for array in full.pairs()[2:]]
+    assert _bags(part.restrict(["a"])).equals(_bags(full.restrict(["a"])))
+    with pytest.raises(ValueError, match="counted whole have no paragraphs"):
+        _bags(part)
+
+
+def test_a_snapshot_in_the_other_form_is_counted_again(docs, tmp_path, monkeypatch):
+    from corpus import segment
+
+    reads = []
+    real = segment._speech_tables
+    monkeypatch.setattr(segment, "_speech_tables", lambda docs, **kw: reads.append(len(docs)) or real(docs, **kw))
+    cache = tmp_path / "cache"
+    count_docs(docs, cache_dir=cache, snapshot="here", paragraphs_of={"000", "001"})
+    again = count_docs(docs, cache_dir=cache, snapshot="here", paragraphs_of={"001", "002"})
+    # 000 now whole and 002 now by paragraph: read again; the other three kept
+    assert reads == [5, 2] and again.attrs == {"segmented": 0, "cached": 5}
+    _same_counts(again, count_docs(docs, cache_dir=False, paragraphs_of={"001", "002"}))
+
+
 def test_a_damaged_counts_snapshot_is_rebuilt_never_trusted(docs, tmp_path):
     cache = tmp_path / "cache"
     count_docs(docs, cache_dir=cache, snapshot="here")

@@ -179,7 +179,7 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
     from .speechcache import SpeechCache, cache_notes
     from .speechmap import map_new_speeches
     from .study import comparison_pairs
-    from .topics import auto_topics, read_topic_state, write_topic_state
+    from .topics import auto_topics, read_topic_state, topic_docs, write_topic_state
 
     freeze_imports()
     scheme, reason, by, lang = docs.attrs["era_scheme"], docs.attrs["era_reason"], docs.attrs["era_by"], study.lang
@@ -222,7 +222,8 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
             word_counts = count_docs(docs, segmenter=segmenter, stopwords=read_stopwords(stopwords_path),
                                      cache_dir=cache_dir, backend=backend, log=notes.append,
                                      snapshot=str(data_dir.resolve()),  # the next run reads one file, not each speech
-                                     keys=keys, clean=partial(clean_batches, cache=clean_cache, data_dir=data_dir))
+                                     keys=keys, clean=partial(clean_batches, cache=clean_cache, data_dir=data_dir),
+                                     paragraphs_of=topic_docs(docs))  # the others counted whole: half the pairs
         for note in dict.fromkeys(notes):  # a cache folder that cannot be written is said once, not once per cache
             log(note)
         # The speeches the map step segmented count as segmented now, not as read from the cache.

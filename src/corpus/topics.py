@@ -141,6 +141,9 @@ def _bags(tokens: pd.DataFrame | DocTermCounts) -> pd.DataFrame:
         content = tokens.loc[~tokens["is_stop"], ["doc_id", "para", "pos", "token"]].sort_values(
             ["doc_id", "para", "pos"], kind="stable")
         return content.groupby(["doc_id", "para"], sort=False)["token"].agg(list).rename("tokens").reset_index()
+    if np.any(tokens.row_para < 0):
+        raise ValueError("counts of speeches counted whole have no paragraphs: count them with paragraphs_of "
+                         "holding the speeches topics are estimated from (topic_docs)")
     matrix = tokens.matrix.copy()
     matrix.data[tokens.is_stop[matrix.indices]] = 0
     matrix.eliminate_zeros()
