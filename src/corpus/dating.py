@@ -531,7 +531,7 @@ def date_docs(docs: pd.DataFrame, *, markers: pd.DataFrame | None = None, level:
     found_all = _find_all(docs["text_clean"].tolist(), table, cache=cache, ids=docs["id"].tolist())
     years = [int(year) for year in docs["year"]]
     estimates = _estimates(found_all, years, level=level, model=model,
-                           cache=None if cache is None else SpeechCache(cache.folder.parent, "dates"))
+                           cache=None if cache is None else cache.sibling("dates"))
     for doc, year, (low, high, best, odds, evidence) in zip(docs.itertuples(index=False), years, estimates,
                                                            strict=True):
         inside = low is None or low <= year <= high

@@ -55,6 +55,14 @@ class SpeechCache:
         self.damaged = 0
         self.unwritable: str | None = None
         self._entries = EntryFiles(self.folder)
+        self._siblings: dict[str, SpeechCache] = {}
+
+    def sibling(self, kind: str) -> SpeechCache:
+        """The cache of another kind in the same cache folder: one object per kind, so that a caller going
+        through the speeches a slice at a time lists its folder once, not once per slice."""
+        if kind not in self._siblings:
+            self._siblings[kind] = SpeechCache(self.folder.parent, kind)
+        return self._siblings[kind]
 
     def get(self, keys: Iterable[str]) -> dict[str, pa.Table]:
         """The entries found for ``keys`` (each checked against its checksum; a bad one is deleted)."""
