@@ -28,3 +28,23 @@ def test_frame_digest_of_values_it_cannot_hash_uses_their_csv():
     frame = pd.DataFrame({"terms": [["工会", "职工"], ["十二五"]]})
     assert frame_digest(frame) != frame_digest(pd.DataFrame({"terms": [["工会"], ["十二五"]]}))
     assert len(frame_digest(frame)) == 32 and csv_bytes(frame).startswith(b"\xef\xbb\xbfterms")
+
+
+def test_entry_files_are_found_by_key_among_many_in_a_subfolder(tmp_path):
+    """Issue 16: one listing per subfolder, indexed by key (a scan per lookup was quadratic at 30,000 speeches);
+    temporary files and other names are never entries."""
+    from corpus.files import EntryFiles, entry_name
+
+    keys = [f"ab{i:062x}" for i in range(3)]  # one subfolder, "ab"
+    writer = EntryFiles(tmp_path)
+    for key in keys:
+        writer.store(key, key.encode())
+    (tmp_path / "ab" / f".{keys[0]}.arrow.123.tmp").write_bytes(b"half written")
+    (tmp_path / "ab" / "notes.txt").write_text("not an entry")
+    reader = EntryFiles(tmp_path)  # lists the folder as it is now
+    assert [path.name for path in reader.of(keys[1])] == [entry_name(keys[1], keys[1].encode())]
+    assert [len(reader.of(key)) for key in keys] == [1, 1, 1]
+    assert reader.of("ab" + "f" * 62) == [] and reader.of("cd" + "0" * 62) == []
+    reader.store(keys[0], b"a second version")  # both versions, in name order
+    assert sorted(path.name for path in reader.of(keys[0])) == [path.name for path in reader.of(keys[0])]
+    assert len(reader.of(keys[0])) == 2
