@@ -589,3 +589,24 @@ def test_ctrl_c_during_a_report_is_one_line_from_the_parent_only(tmp_path):
         err = first + report.stderr.read()
         assert report.wait(timeout=60) == 130
         assert err.endswith("interrupted\n") and "Traceback" not in err and "KeyboardInterrupt" not in err, err
+
+
+def test_a_transcript_edited_while_the_report_runs_is_one_line_never_another_text(tmp_path, monkeypatch, capsys):
+    """Issue 16: the report keeps each text's digest, not the text, and reads a new speech's file again when it
+    cleans it; a file edited in between is an error, never silently another speech."""
+    import corpus.report
+
+    folder = write_corpus(tmp_path / "d", TINY_TEXTS, TINY_METADATA)
+    real = corpus.report.inspect_corpus
+
+    def load_then_edit(*args, **kwargs):
+        loaded = real(*args, **kwargs)
+        (folder / "b.txt").write_text("同志们：\n今年是“十二五”开局之年。\n", encoding="utf-8")
+        return loaded
+
+    monkeypatch.setattr(corpus.report, "inspect_corpus", load_then_edit)
+    monkeypatch.setenv("CORPUS_CACHE_DIR", str(tmp_path / "cache"))
+    assert main(["report", "--data", str(folder), "--out", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1].endswith("b.txt: changed while it was being read; run the command again")
+    assert "Traceback" not in err
