@@ -287,13 +287,16 @@ def batches_of(work: list, n: int, *, sizes: list[int] | None = None) -> list[li
     return batches + ([current] if current else [])
 
 
-def _run(segmenter: Segmenter, work: list[tuple[str, str]], *, n_jobs: int | None, progress: bool | None,
-         backend: str | None = None) -> Iterator[pa.Table]:
-    """Segment ``work`` in batches; yield each batch's rows ``key, para, tokens`` in order, as it is done."""
+def _run(segmenter: Segmenter, work: list, *, n_jobs: int | None, progress: bool | None,
+         backend: str | None = None, sizes: list[int] | None = None,
+         prepare: Callable | None = None) -> Iterator[pa.Table]:
+    """Segment ``work`` in batches; yield each batch's rows ``key, para, tokens`` in order, as it is done
+    (``sizes`` and ``prepare`` as for :func:`run_in_batches`)."""
     # Workers build the tokenizer once each (module cache), not once per document.
     return run_in_batches(segment_rows, segmenter, work, n_jobs=n_jobs, progress=progress, backend=backend,
                           chars_per_second=_CHARS_PER_SECOND[segmenter.engine],
-                          parallel_min_chars=PARALLEL_MIN_CHARS[segmenter.engine], desc="segmenting")
+                          parallel_min_chars=PARALLEL_MIN_CHARS[segmenter.engine], desc="segmenting",
+                          sizes=sizes, prepare=prepare)
 
 
 def run_in_batches(function: Callable, setting, work: list, *, n_jobs: int | None,
@@ -418,17 +421,20 @@ def _speech_tables(docs: pd.DataFrame, *, segmenter: Segmenter, cache_dir, n_job
     unique = list(dict.fromkeys(keys))
     tally = {"segmented": 0, "cached": 0}
 
-    def texts(missing: list[int]) -> Iterator[tuple[str, str]]:
-        """``(key, text_clean)`` of the speeches at the positions ``missing``."""
+    def segmented(missing: list[int]) -> Iterator[pa.Table]:
+        """The rows of the speeches at the positions ``missing`` (one each per key), segmented now."""
         if "text_clean" in docs.columns:
-            yield from ((keys[i], docs["text_clean"].iat[i]) for i in missing)
-            return
+            return _run(segmenter, [(keys[i], docs["text_clean"].iat[i]) for i in missing], n_jobs=n_jobs,
+                        progress=progress, backend=backend)
         if clean is None:
             raise ValueError("docs without text_clean need clean= to read the texts of speeches not cached")
-        start = 0
-        for batch in clean(docs.iloc[missing]):
-            yield from zip((keys[i] for i in missing[start:start + len(batch)]), batch["text_clean"], strict=True)
-            start += len(batch)
+
+        def with_texts(batch: list[tuple[str, int]]) -> list[tuple[str, str]]:  # read as each batch is sent
+            cleaned = pd.concat(list(clean(docs.iloc[[i for _, i in batch]])))
+            return list(zip([key for key, _ in batch], cleaned["text_clean"], strict=True))
+
+        return _run(segmenter, [(keys[i], i) for i in missing], n_jobs=n_jobs, progress=progress, backend=backend,
+                    sizes=[int(docs["n_chars"].iat[i]) for i in missing], prepare=with_texts)
 
     def tables() -> Iterator[pa.Table]:
         have = set()
@@ -437,12 +443,13 @@ def _speech_tables(docs: pd.DataFrame, *, segmenter: Segmenter, cache_dir, n_job
             have.update(cached["key"].unique().to_pylist())
             if cached.num_rows:
                 yield cached
-        missing = [i for i, key in enumerate(keys) if key not in have]
-        work = dict(texts(missing)) if missing else {}
-        tally.update(segmented=len(work), cached=len(unique) - len(work))
-        if work:
-            batches = _run(segmenter, list(work.items()), n_jobs=n_jobs, progress=progress, backend=backend)
-            del work  # the texts: the generator holds them until it is done
+        first = {}  # each key not cached: its first speech
+        for i, key in enumerate(keys):
+            if key not in have:
+                first.setdefault(key, i)
+        tally.update(segmented=len(first), cached=len(unique) - len(first))
+        if first:
+            batches = segmented(list(first.values()))
             # Through the cache, batch by batch: the results never pile up in memory.
             yield from (cache.put_each(batches) if cache is not None else batches)
         if cache is not None:
