@@ -349,3 +349,19 @@ def test_nothing_is_unpickled_or_executed():
     forbidden = regex.findall(r"pickle\.loads?|joblib\.load|read_pickle|allow_pickle|\beval\(|\bexec\(|marshal\.load",
                               source)
     assert forbidden == []
+
+
+def test_a_metadata_table_larger_than_a_transcript_may_be_is_read(tmp_path, monkeypatch):
+    """Issue 16: at 100,000 speeches metadata.csv is ~15 MB, past a transcript's 10 MB; tables have their own bound."""
+    import corpus.extract
+
+    monkeypatch.setitem(corpus.extract.read_text_file.__kwdefaults__, "max_bytes", 1000)  # a transcript's bound
+    notes = "备注" * 10_000  # 60 KB of UTF-8 in one cell
+    folder = write_corpus(tmp_path / "d", TINY_TEXTS, TINY_METADATA.replace("title\n", "title,notes\n", 1)
+                          .replace("甲\n", f"甲,{notes}\n").replace("乙\n", "乙,\n"))
+    assert (folder / config.METADATA_FILE).stat().st_size > 1000 > max(len(t.encode()) for t in TINY_TEXTS.values())
+    docs = load_docs(folder)
+    assert list(docs["id"]) == ["a", "b"] and len(docs.loc[0, "notes"]) == len(notes)
+    monkeypatch.setattr(config, "MAX_TABLE_BYTES", 1000)
+    with pytest.raises(CorpusError, match=r"metadata.csv: more than 0.000953674 MB; a table of speeches is at most"):
+        load_docs(folder)

@@ -133,6 +133,8 @@ FIGURE_FORMATS = ("png", "svg", "pdf")
 # The most a text file may hold (a long speech is ~50 KB; 10 MB is a book): reading stops there, so a device or
 # a runaway file (`--file /dev/zero`) gives an error, not unbounded memory.
 MAX_TEXT_BYTES = 10 * 1024 * 1024
+# The most a table (metadata.csv, a manifest) may hold: ~150 bytes a row, so 100,000 speeches are ~15 MB.
+MAX_TABLE_BYTES = 1024 * 1024 * 1024
 
 # User patterns (terms, KWIC, era markers) are matched with a time bound, so that a catastrophic one such as
 # (a|aa)+b fails with an error instead of running for ever: each pattern may take PATTERN_TIMEOUT_S seconds plus

@@ -155,6 +155,18 @@ def read_text_file(path: str | Path, *, name: str | None = None,
     CorpusError
         When the file cannot be read, is larger than ``max_bytes``, or is empty, binary or in another encoding.
     """
+    return _read(path, name=name, max_bytes=max_bytes,
+                 too_large="a transcript is plain text of at most that size (split a longer file into speeches)")
+
+
+def read_table_file(path: str | Path, *, name: str | None = None) -> TextFile:
+    """Read a table (``metadata.csv``, a manifest) as :func:`read_text_file` reads a transcript, up to
+    ``config.MAX_TABLE_BYTES`` (at 100,000 speeches ``metadata.csv`` passes the transcripts' 10 MB)."""
+    return _read(path, name=name, max_bytes=config.MAX_TABLE_BYTES,
+                 too_large="a table of speeches is at most that size")
+
+
+def _read(path: str | Path, *, name: str | None, max_bytes: int, too_large: str) -> TextFile:
     name = str(path) if name is None else name
     try:
         with open(path, "rb") as stream:
@@ -162,8 +174,7 @@ def read_text_file(path: str | Path, *, name: str | None = None,
     except OSError as err:
         raise CorpusError(f"{name}: cannot read ({err.strerror or err})") from None
     if len(raw) > max_bytes:
-        raise CorpusError(f"{name}: more than {max_bytes / 2**20:g} MB; a transcript is plain text of at most that "
-                          "size (split a longer file into speeches)")
+        raise CorpusError(f"{name}: more than {max_bytes / 2**20:g} MB; {too_large}")
     return TextFile(*decode_bytes(raw, name=name), raw)
 
 

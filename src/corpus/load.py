@@ -59,7 +59,7 @@ import pandas as pd
 
 from . import config
 from .errors import CorpusError
-from .extract import TextFile, decode_bytes, read_text_file  # noqa: F401  (re-exported: load's public names)
+from .extract import TextFile, decode_bytes, read_table_file, read_text_file  # noqa: F401  (re-exported)
 from .periods import ERA_SCHEMES, OTHER, check_ranges, choose_era_scheme, era_of
 from .study import STUDY_FILE
 
@@ -175,7 +175,7 @@ def _read_metadata(data_dir: Path) -> tuple[pd.DataFrame | None, set[str], list[
             f"{shown}: not found; a data folder needs a metadata.csv (see data/README.md)",
         )], []
     try:
-        text = read_text_file(path, name=shown).text
+        text = read_table_file(path, name=shown).text
     except CorpusError as err:
         return None, set(), [Problem("error", str(err))], []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

@@ -56,7 +56,7 @@ from .load import (
     metadata_rows,
     parse_year,
     read_metadata,
-    read_text_file,
+    read_table_file,
 )
 
 MAX_BYTES = 10 * 1024 * 1024  # a long speech is ~50 KB of text; 10 MB is a book, not a transcript
@@ -426,7 +426,7 @@ def _manifest_entries(manifest: Path, *, defaults: dict[str, str] | None) -> lis
     shown = str(manifest)
     if not manifest.is_file():
         raise CorpusError(f"{shown}: no such file; give the manifest CSV (columns file,year,title,…)")
-    text = read_text_file(manifest, name=shown).text
+    text = read_table_file(manifest, name=shown).text
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         records = [(reader.line_num, row) for row in reader]
@@ -720,7 +720,7 @@ def _metadata_bytes(path: Path, rows: list[dict[str, str]]) -> bytes:
     if not path.exists():
         header = [*COLUMNS, *needed]
         return "".join([_csv_row(header), *(_csv_row([row.get(c, "") for c in header]) for row in rows)]).encode()
-    text, encoding, _ = read_text_file(path)
+    text, encoding, _ = read_table_file(path)
     newline = "\r\n" if "\r\n" in text else "\n"
     records = _records(text)
     start, end, header_cells = next(r for r in records if any(cell.strip() for cell in r[2]))
@@ -801,7 +801,7 @@ def remove_transcript(doc_id: str, *, data_dir: str | Path = config.DATA_DIR) ->
                 kept.append((name, why))
             targets.append(data_dir / name if name and not why and (data_dir / name).is_file() else None)
         metadata = data_dir / config.METADATA_FILE
-        text, encoding, _ = read_text_file(metadata)
+        text, encoding, _ = read_table_file(metadata)
         record_lines = _record_lines(text, int(row["line"]))
         kept_text = "".join(line for i, line in enumerate(_physical_lines(text), start=1) if i not in record_lines)
         bom = "\ufeff" if encoding == "utf-8-sig" else ""
