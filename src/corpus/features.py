@@ -553,6 +553,8 @@ def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     from scipy import sparse
 
     ids, vocabulary, batches = _pair_batches(tokens)
+    if not isinstance(tokens, DocTermCounts):  # a tokens frame's pairs are counted once, for both passes
+        batches = list(batches)
     eras = ordered_eras(docs)
     position = {era: i for i, era in enumerate(eras)}
     era_by_id = dict(zip(docs["id"], docs["era"], strict=True))
@@ -563,10 +565,11 @@ def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     # TfidfTransformer(sublinear_tf=True)'s weights: smoothed idf, 1 + log(tf), rows of unit length
     idf = np.log((len(ids) + 1) / (used.astype(np.float64) + 1)) + 1
     sums = sparse.csr_matrix((len(eras), max(len(vocabulary), 1)))
-    for doc, term, count in _pair_batches(tokens)[2]:  # second pass: the unit vectors summed by era
-        weight = (np.log(count.astype(np.float64)) + 1) * idf[term]
+    second = batches if isinstance(batches, list) else tokens.pair_batches()
+    for doc, term, count in second:  # second pass: the unit vectors summed by era
         if not len(doc):
             continue
+        weight = (np.log(count.astype(np.float64)) + 1) * idf[term]
         lo = int(doc[0])
         row = doc - lo
         weight /= np.sqrt(np.bincount(row, weights=weight * weight))[row]

@@ -645,12 +645,8 @@ class DocTermCounts:
         """Speeches × vocabulary counts of all tokens (a speech without tokens is a zero row)."""
         from scipy import sparse
 
-        rows = len(self.row_doc)
-        to_doc = sparse.csr_matrix((np.ones(rows, dtype=np.int32), (self.row_doc, np.arange(rows))),
-                                   shape=(len(self.ids), rows))
-        matrix = (to_doc @ self.matrix).tocsr()
-        matrix.sort_indices()
-        return matrix
+        whole = [matrix for _, matrix in self.doc_batches(size=max(len(self.ids), 1))]
+        return whole[0] if whole else sparse.csr_matrix((0, self.matrix.shape[1]), dtype=np.int32)
 
     def restrict(self, ids) -> DocTermCounts:
         """The rows of the speeches in ``ids`` only (the vocabulary and :attr:`ids` stay as they are)."""
