@@ -916,6 +916,8 @@ def _figure_worker(parent: int) -> None:
     import time
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since its start (a Ctrl-C then is dropped)
+    signal.signal(signal.SIGTERM, _stop_drawing)  # the parent stops it: as an exception, so no temp file is left
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -926,20 +928,34 @@ def _figure_worker(parent: int) -> None:
     use_cjk_font()
 
 
+def _stop_drawing(signum, frame) -> None:
+    raise SystemExit(1)
+
+
+def _write_figure_in_worker(*job) -> list[Path]:
+    """:func:`_write_figure` in the worker, which ends when its parent stops it (its temp files removed first)."""
+    try:
+        return _write_figure(*job)
+    except SystemExit:
+        os._exit(1)  # not back to the pool's loop, which would take the next figure
+
+
 @contextmanager
-def _sigint_ignored():
-    """Ignore Ctrl-C in this process for a moment: a process started meanwhile inherits SIG_IGN and keeps it."""
+def _sigint_blocked():
+    """Hold Ctrl-C back in this thread for a moment: a process started meanwhile starts with SIGINT blocked.
+
+    Blocked, not ignored: a Ctrl-C that arrives meanwhile is delivered here when the moment ends, never lost.
+    """
     import signal
 
-    try:
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    except ValueError:  # not the main thread: signals cannot be changed here
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks (and no process group to share one)
         yield
         return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def figure_key(display: FigureDisplay, *, code: str = "") -> str:
@@ -986,7 +1002,7 @@ class FigureSaver:
             try:  # spawn, not fork: the parent may hold threads and gigabytes of data
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_figure_worker, initargs=(os.getpid(),))
-                with _sigint_ignored():  # the worker starts ignoring Ctrl-C, even while it imports
+                with _sigint_blocked():  # the worker is deaf to Ctrl-C from its start, even while it imports
                     self._pending.append(self._pool.submit(cjk_font_path))  # start now: imports overlap our work
             except (OSError, NotImplementedError, ImportError):  # no process support (e.g. no /dev/shm): draw here
                 self._pool, self._pending = None, []
@@ -1003,7 +1019,7 @@ class FigureSaver:
         if self._pool is None:
             return save_figure(display, name, out_dir=out_dir)
         job = (display.figure_, name, out_dir, display.data)
-        self._jobs.append((self._pool.submit(_write_figure, *job), job))
+        self._jobs.append((self._pool.submit(_write_figure_in_worker, *job), job))
         return files
 
     def submit(self, function, *args, **kwargs):
@@ -1036,16 +1052,22 @@ class FigureSaver:
         finally:
             self._pending, self._jobs = [], []
 
-    def close(self) -> None:
+    def close(self, *, stop: bool = False) -> None:
+        """End the worker once it is idle; with ``stop``, at once (it drops the figure it is drawing)."""
         if self._pool is not None:
+            if stop:  # Ctrl-C or an error: no waiting seconds for a figure nobody will use
+                for future, _ in self._jobs:
+                    future.cancel()
+                for process in list((getattr(self._pool, "_processes", None) or {}).values()):
+                    process.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
-        self.close()
+    def __exit__(self, error_type, *exc):
+        self.close(stop=error_type is not None)
 
 
 def plot_similarity(similarity: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None,
