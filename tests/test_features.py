@@ -66,6 +66,22 @@ def test_trajectories_by_hand(tiny):
     pd.testing.assert_frame_equal(table, again)  # seeded bootstrap
 
 
+def test_trajectory_intervals_drawn_in_chunks_are_the_draws_of_one_call(monkeypatch):
+    """Issue 16: at 100,000 speeches one era's resamples were drawn at once (+1 GB); drawn in chunks, the
+    interval is the same to the last bit: the same numbers from the same seeded stream."""
+    import corpus.features
+
+    counts = pd.DataFrame({"era": "2020", "term": "改革", "count": [0, 3, 1, 7, 2, 0, 5, 1, 1, 4],
+                           "n_han": [90, 120, 80, 300, 150, 60, 200, 100, 95, 160]})
+    picks = np.random.default_rng(7).integers(0, 10, size=(40, 10))  # the one call, by hand
+    rates = counts["count"].to_numpy()[picks].sum(1) / counts["n_han"].to_numpy()[picks].sum(1) * 10_000
+    docs = pd.DataFrame({"era": ["2020"], "year": [2020]})
+    monkeypatch.setattr(corpus.features, "BOOTSTRAP_CHUNK", 25)  # two resamples a chunk
+    row = term_trajectories(docs, ["改革"], counts=counts, n_boot=40, random_state=7).iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == tuple(np.percentile(rates, [2.5, 97.5]))
+    assert row["count"] == 24 and row["n_chars"] == 1355
+
+
 @pytest.mark.parametrize(("terms", "message"), [
     (["高质量("],
      "term '高质量(' is not a valid regular expression (missing ), unterminated subpattern at position 3)"),

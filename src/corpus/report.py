@@ -119,23 +119,29 @@ def build_report(
 def _text_pass(docs, *, clean_cache, marker_cache, markers, segmenter, data_dir: Path) -> dict:
     """What the stages need from the cleaned texts, taken in one pass, a slice of speeches at a time
     (:func:`corpus.clean.clean_batches`), so that no more than a slice of texts is held (at 100,000 speeches
-    they are ~1.9 GB): the paragraphs frame, the dating, each speech's segmentation key, Han characters,
-    script and cleaned length."""
+    they are ~1.9 GB): the paragraphs frame, the dating (its evidence as :func:`corpus.plots.dating_table`, kept
+    as dicts only for speeches outside their range), each speech's segmentation key, Han characters, script and
+    cleaned length."""
     import pandas as pd
 
     from .clean import clean_batches, split_paragraphs
     from .dating import date_docs
+    from .plots import concat_dating_tables, dating_table
     from .segment import segment_keys
 
-    paragraphs, dated, keys, sizes = [], [], [], []
+    paragraphs, dated, markers_found, keys, sizes = [], [], [], [], []
     for batch in clean_batches(docs, cache=clean_cache, data_dir=data_dir):
         paragraphs.append(split_paragraphs(batch, text=False))
-        dated.append(date_docs(batch, markers=markers, cache=marker_cache))
+        estimates = date_docs(batch, markers=markers, cache=marker_cache)
+        markers_found.append(dating_table(estimates))
+        # The evidence as dicts only where a warning may quote it: ~600 bytes a marker found, 0.9 GB at 100,000.
+        dated.append(estimates.assign(evidence=estimates["evidence"].where(~estimates["inside"], None)))
         keys += segment_keys(batch, segmenter)
         sizes.append(batch[["n_han", "script"]].assign(length=batch["text_clean"].str.len()))
     sizes = pd.concat(sizes, ignore_index=True).set_axis(docs.index)
     return {"paragraphs": pd.concat(paragraphs, ignore_index=True), "dated": pd.concat(dated, ignore_index=True),
-            "keys": keys, "n_han": sizes["n_han"], "script": sizes["script"], "lengths": sizes["length"]}
+            "markers_found": concat_dating_tables(markers_found), "keys": keys, "n_han": sizes["n_han"],
+            "script": sizes["script"], "lengths": sizes["length"]}
 
 
 def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, inputs: str, code: str, cache_dir,
@@ -215,7 +221,7 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
         with stages("overview"):
             save(plot_overview(overview_table(docs, lang=lang), lang=lang))
         with stages("dating"):
-            save(plot_dating(dated, lang=lang))
+            save(plot_dating(dated, table=slices["markers_found"], lang=lang))
             warnings = [problem.message for problem in problems] + check_years(dated)  # for the HTML page
         notes += [note for cache in (clean_cache, marker_cache) if cache is not None for note in cache_notes(cache)]
         with stages("segment"):
