@@ -177,6 +177,8 @@ def test_era_tfidf_keeps_one_character_words(tiny_tokens):
     assert rows["term"].tolist() == ["党", "发展", "工会"]
     assert rows["tfidf"].tolist() == pytest.approx([v / norm for v in raw.values()])
     assert rows["count"].tolist() == [2, 1, 1]
+    # Issue 16: the report's counts, not counted again
+    pd.testing.assert_frame_equal(era_tfidf(*tiny_tokens, counts=count_terms(*tiny_tokens)), table)
 
 
 def test_doc_similarity(corpus_docs):

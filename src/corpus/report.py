@@ -278,7 +278,7 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
                 save(plot_similarity(doc_similarity(word_counts, docs), labels=labels, lang=lang))
             else:  # speech by speech is quadratic and unreadable: compare eras instead
                 save(plot_similarity(era_similarity(word_counts, docs), by="era", lang=lang))
-            table(era_tfidf(word_counts, docs), "era_tfidf")
+            table(era_tfidf(word_counts, docs, counts=counts), "era_tfidf")
         with stages("topics"):
             try:
                 previous = read_topic_state(out_dir)
