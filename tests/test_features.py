@@ -284,6 +284,7 @@ def test_the_time_budget_is_shared_by_all_texts():
 def test_every_analysis_from_counts_equals_it_from_the_tokens_frame(corpus_docs):
     # The report works from counts (no frame of all tokens): each function gives the frame's result exactly.
     from corpus import split_paragraphs
+    from corpus.clean import paragraph_counts
     from corpus.features import documents_table, era_similarity
     from corpus.lexicon import read_lexicon
     from corpus.segment import count_docs
@@ -294,6 +295,10 @@ def test_every_analysis_from_counts_equals_it_from_the_tokens_frame(corpus_docs)
     docs, paragraphs, terms = corpus_docs.drop(columns="text_clean"), split_paragraphs(corpus_docs), read_lexicon()
     table = documents_table(docs, paragraphs, counts, terms=terms["term"])
     pd.testing.assert_frame_equal(table, documents_table(docs, paragraphs, frame, terms=terms["term"]))
+    # The report's form (issue 16): paragraph counts taken slice by slice of whole speeches, no paragraphs kept
+    first = paragraphs["doc_id"] == paragraphs["doc_id"].iloc[0]
+    per_doc = pd.concat([paragraph_counts(paragraphs[first]), paragraph_counts(paragraphs[~first])])
+    pd.testing.assert_frame_equal(documents_table(docs, per_doc, counts, terms=terms["term"]), table)
     assert table.set_index("id")["n_tokens"].sum() == len(frame) == 9258
     assert count_terms(counts, corpus_docs).query("term == '工会'")["count"].sum() == \
         int(((frame["token"] == "工会") & ~frame["is_stop"]).sum())

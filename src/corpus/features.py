@@ -627,13 +627,14 @@ def documents_table(docs: pd.DataFrame, paragraphs: pd.DataFrame, tokens: pd.Dat
     docs : pandas.DataFrame
         The docs frame (texts, if present, are left out of the result).
     paragraphs : pandas.DataFrame
-        Its paragraphs frame (:func:`corpus.clean.split_paragraphs`).
+        Its paragraphs frame (:func:`corpus.clean.split_paragraphs`), or the per-speech counts of it
+        (:func:`corpus.clean.paragraph_counts`: the report keeps these, not the paragraphs).
     tokens : pandas.DataFrame or corpus.segment.DocTermCounts
         Its tokens frame (:func:`corpus.segment.segment_docs`) or counts (:func:`corpus.segment.count_docs`).
     terms : iterable of str
         The lexicon's terms, for ``n_lexicon``.
     """
-    per_doc = paragraph_counts(paragraphs)
+    per_doc = paragraphs if "n_paragraphs" in paragraphs else paragraph_counts(paragraphs)
     if isinstance(tokens, DocTermCounts):
         in_lexicon = pc.is_in(tokens.vocabulary, value_set=pa.array(sorted(set(terms)), pa.string()))
         weights = np.column_stack([np.ones(len(tokens.vocabulary), dtype=np.int64), (~tokens.is_stop).astype(np.int64),

@@ -116,22 +116,24 @@ def build_report(
         thaw()
 
 
-def _text_pass(docs, *, clean_cache, marker_cache, markers, segmenter, data_dir: Path) -> dict:
+def _text_pass(docs, *, clean_cache, marker_cache, markers, segmenter, data_dir: Path, topic_ids: set) -> dict:
     """What the stages need from the cleaned texts, taken in one pass, a slice of speeches at a time
     (:func:`corpus.clean.clean_batches`), so that no more than a slice of texts is held (at 100,000 speeches
-    they are ~1.9 GB): the paragraphs frame, the dating (its evidence as :func:`corpus.plots.dating_table`, kept
-    as dicts only for speeches outside their range), each speech's segmentation key, Han characters, script and
-    cleaned length."""
+    they are ~1.9 GB): the paragraphs of the speeches in ``topic_ids`` and the paragraph counts of all, the dating
+    (its evidence as :func:`corpus.plots.dating_table`, kept as dicts only for speeches outside their range), each
+    speech's segmentation key, Han characters, script and cleaned length."""
     import pandas as pd
 
-    from .clean import clean_batches, split_paragraphs
+    from .clean import clean_batches, paragraph_counts, split_paragraphs
     from .dating import date_docs
     from .plots import concat_dating_tables, dating_table
     from .segment import segment_keys
 
-    paragraphs, dated, markers_found, keys, sizes = [], [], [], [], []
+    paragraphs, per_doc, dated, markers_found, keys, sizes = [], [], [], [], [], []
     for batch in clean_batches(docs, cache=clean_cache, data_dir=data_dir):
-        paragraphs.append(split_paragraphs(batch, text=False))
+        frame = split_paragraphs(batch, text=False)
+        per_doc.append(paragraph_counts(frame))
+        paragraphs.append(frame[frame["doc_id"].isin(topic_ids)])  # only topics read paragraphs one by one
         estimates = date_docs(batch, markers=markers, cache=marker_cache)
         markers_found.append(dating_table(estimates))
         # The evidence as dicts only where a warning may quote it: ~600 bytes a marker found, 0.9 GB at 100,000.
@@ -139,7 +141,8 @@ def _text_pass(docs, *, clean_cache, marker_cache, markers, segmenter, data_dir:
         keys += segment_keys(batch, segmenter)
         sizes.append(batch[["n_han", "script"]].assign(length=batch["text_clean"].str.len()))
     sizes = pd.concat(sizes, ignore_index=True).set_axis(docs.index)
-    return {"paragraphs": pd.concat(paragraphs, ignore_index=True), "dated": pd.concat(dated, ignore_index=True),
+    return {"paragraphs": pd.concat(paragraphs, ignore_index=True), "paragraph_counts": pd.concat(per_doc),
+            "dated": pd.concat(dated, ignore_index=True),
             "markers_found": concat_dating_tables(markers_found), "keys": keys, "n_han": sizes["n_han"],
             "script": sizes["script"], "lengths": sizes["length"]}
 
@@ -214,8 +217,9 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
             marker_cache = SpeechCache(cached, "markers") if cached else None
             if clean_cache is None:  # nowhere to read them back from: held
                 docs = clean_docs(docs, data_dir=data_dir)
+            topic_ids = topic_docs(docs)  # the speeches topics are estimated from: their paragraphs are kept
             slices = _text_pass(docs, clean_cache=clean_cache, marker_cache=marker_cache, markers=markers,
-                                segmenter=segmenter, data_dir=data_dir)
+                                segmenter=segmenter, data_dir=data_dir, topic_ids=set(topic_ids))
             docs = docs.assign(n_han=slices["n_han"], script=slices["script"])
             paragraphs, dated, keys, lengths = slices["paragraphs"], slices["dated"], slices["keys"], slices["lengths"]
         with stages("overview"):
@@ -229,14 +233,14 @@ def _run_stages(docs, problems, *, data_dir: Path, out_dir: Path, study: Study, 
                                      cache_dir=cache_dir, backend=backend, log=notes.append,
                                      snapshot=str(data_dir.resolve()),  # the next run reads one file, not each speech
                                      keys=keys, clean=partial(clean_batches, cache=clean_cache, data_dir=data_dir),
-                                     paragraphs_of=topic_docs(docs))  # the others counted whole: half the pairs
+                                     paragraphs_of=topic_ids)  # the others counted whole: half the pairs
         for note in dict.fromkeys(notes):  # a cache folder that cannot be written is said once, not once per cache
             log(note)
         # The speeches the map step segmented count as segmented now, not as read from the cache.
         fresh = word_counts.attrs["segmented"] + min(mapped, word_counts.attrs["cached"])
         log(f"segmented {fresh}, cached {word_counts.attrs['cached'] - min(mapped, word_counts.attrs['cached'])}")
         with stages("documents"):
-            table(documents_table(docs, paragraphs, word_counts, terms=lexicon["term"])
+            table(documents_table(docs, slices["paragraph_counts"], word_counts, terms=lexicon["term"])
                   .assign(era_scheme=scheme, era_reason=reason), "documents")
         with stages("keyness"):
             counts = count_terms(word_counts, docs)
