@@ -1059,6 +1059,7 @@ class FigureSaver:
             if stop:  # Ctrl-C or an error: no waiting seconds for a figure nobody will use
                 for future, _ in self._jobs:
                     future.cancel()
+                # The pool's own processes: no public way to stop them before Python 3.14 (terminate_workers).
                 for process in list((getattr(self._pool, "_processes", None) or {}).values()):
                     process.terminate()
             self._pool.shutdown(wait=True, cancel_futures=True)
