@@ -235,6 +235,9 @@ def test_changing_terms_ranks_by_g2_across_eras_and_orders_by_peak():
     assert changing_terms(counts, candidates=["工会", "小康", "十一五", "偶然"], n=2) == ["十一五", "小康"]
     assert changing_terms(counts, candidates=["工会", "小康", "十一五", "偶然"], n=1) == ["十一五"]
     assert changing_terms(counts, candidates=["偶然", "不在"]) == []
+    # Issue 16: only the candidates are pivoted; an era where none occurs still counts in the era totals
+    later = pd.concat([counts, pd.DataFrame({"era": ["2030"], "term": ["职工"], "count": [500], "docs": [3]})])
+    assert changing_terms(later, candidates=["工会", "小康", "十一五", "偶然"], n=3) == ["十一五", "小康", "工会"]
 
 
 def test_an_era_without_han_characters_has_rate_zero_not_a_crash():
