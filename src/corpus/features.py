@@ -605,10 +605,13 @@ def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
         era = era_of[doc]
         kept = era >= 0
         np.add.at(sums, np.searchsorted(cells, era[kept] * n_terms + term[kept]), weight[kept])
-    sums = sparse.csr_matrix((sums, (cells // n_terms, cells % n_terms)), shape=(len(eras), n_terms))
+    # The cells in order are the rows of a CSR matrix as they are (no coordinate copy).
+    indptr = np.searchsorted(cells, np.arange(len(eras) + 1, dtype=np.int64) * n_terms)
     sizes = np.bincount(era_of[era_of >= 0], minlength=len(eras))
     with np.errstate(invalid="ignore", divide="ignore"):  # an era without speeches with counts: no mean
-        means = sparse.diags(1.0 / sizes) @ sums
+        sums *= np.repeat(1.0 / sizes, np.diff(indptr))  # the means, in place
+        means = sparse.csr_matrix((sums, (cells % n_terms).astype(np.int32), indptr), shape=(len(eras), n_terms))
+        del cells
         table = (means @ means.T).toarray()
         table[sizes == 0, :] = np.nan
         table[:, sizes == 0] = np.nan
