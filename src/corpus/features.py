@@ -586,7 +586,8 @@ def era_similarity(tokens: pd.DataFrame, docs: pd.DataFrame) -> pd.DataFrame:
     for doc, term, _ in batches:  # first pass: in how many speeches each term occurs, and in which eras
         used += np.bincount(term, minlength=len(vocabulary))
         era = era_of[doc]
-        in_era[era[era >= 0], term[era >= 0]] = True
+        kept = era >= 0
+        in_era[era[kept], term[kept]] = True
     # TfidfTransformer(sublinear_tf=True)'s weights: smoothed idf, 1 + log(tf), rows of unit length
     idf = np.log((len(ids) + 1) / (used.astype(np.float64) + 1)) + 1
     # The sums by era go into the (era, term) cells the first pass found: adding each slice as a sparse matrix

@@ -893,14 +893,14 @@ def _combine(previous: _Snapshot, fresh: DocTermCounts, keys: list[str], kept: s
     paras, sizes, row_doc = [], [], []
     # Each speech's pairs go straight into their place: a list of them joined at the end held the pairs twice
     # beside the snapshot (adding one speech at 100,000 peaked at 3.3 GB).
-    n_pairs = sum(int((previous.indptr if from_snapshot else fresh.matrix.indptr)[hi]
-                      - (previous.indptr if from_snapshot else fresh.matrix.indptr)[lo])
+    sources = {True: (previous, previous.row_para, old_column), False: (fresh.matrix, fresh.row_para, new_column)}
+    n_pairs = sum(int(sources[from_snapshot][0].indptr[hi] - sources[from_snapshot][0].indptr[lo])
                   for from_snapshot, lo, hi in runs)
     columns, values, filled = np.empty(n_pairs, dtype=np.int32), np.empty(n_pairs, dtype=np.int32), 0
     for d, (from_snapshot, lo, hi) in enumerate(runs):
-        source, column = (previous, old_column) if from_snapshot else (fresh.matrix, new_column)
+        source, row_para, column = sources[from_snapshot]
         start, end = source.indptr[lo], source.indptr[hi]
-        paras.append((previous if from_snapshot else fresh).row_para[lo:hi])
+        paras.append(row_para[lo:hi])
         sizes.append(np.diff(source.indptr[lo:hi + 1]))
         columns[filled:filled + end - start] = column[source.indices[start:end]]
         values[filled:filled + end - start] = source.data[start:end]
