@@ -7,10 +7,10 @@ import ast
 from .conftest import REPO
 
 ORDER = [
-    "errors", "config", "files", "manifest", "memory", "periods", "study", "arrays", "tokencache", "speechcache",
-    "extract", "load", "clean", "lexicon", "segment", "features", "keyness", "kwic", "collocates", "breaks", "topics",
-    "dating", "speechmap", "markers", "compare", "plots", "htmlpage", "explore", "manage", "report", "cli", "__init__",
-    "__main__",
+    "errors", "config", "files", "manifest", "memory", "periods", "study", "arrays", "spill", "tokencache",
+    "speechcache", "extract", "load", "clean", "lexicon", "segment", "features", "keyness", "kwic", "collocates",
+    "breaks", "topics", "dating", "speechmap", "markers", "compare", "plots", "htmlpage", "explore", "manage",
+    "report", "cli", "__init__", "__main__",
 ]
 PACKAGE = REPO / "src" / "corpus"
 

@@ -211,6 +211,63 @@ def test_counts_snapshot_gives_the_full_build_after_adding_removing_and_editing(
     _same_counts(count_docs(one, cache_dir=cache, snapshot="here"), count_docs(one, cache_dir=False))
 
 
+def _spill_everything(monkeypatch) -> None:
+    """Counts in temporary files from the first pair, written and read a few pairs at a time."""
+    from corpus import segment, spill
+
+    monkeypatch.setattr(spill, "SPILL_AFTER_PAIRS", 5)
+    monkeypatch.setattr(segment, "_WRITE_PAIRS", 7)
+    monkeypatch.setattr(segment, "_SNAPSHOT_BATCH_PAIRS", 11)
+
+
+def test_counts_kept_in_temporary_files_are_the_counts_held_in_memory(docs, tmp_path, monkeypatch):
+    """Issue 16: at 100,000 speeches the counts (~105 M pairs, 0.84 GB) live in a temporary file and the snapshot
+    is written and read a batch at a time; whatever the slices, the counts are those built in memory."""
+    edited = docs.copy()
+    edited.loc[edited["id"] == "003", "text_clean"] += "\n\n新的一段：推动高质量发展。"
+    twin = edited[edited["id"] == "002"].assign(id="002b")
+    changed = pd.concat([edited[edited["id"] != "001"], twin], ignore_index=True)
+    held = [count_docs(frame, cache_dir=False, paragraphs_of={"000", "003"}) for frame in (docs, changed)]
+    assert not held[0].store.spilled
+    _spill_everything(monkeypatch)
+    cache = tmp_path / "cache"
+    for frame, reference in zip((docs, changed), held, strict=True):  # cold, then from the snapshot
+        counts = count_docs(frame, cache_dir=cache, snapshot="here", paragraphs_of={"000", "003"})
+        assert counts.store.spilled
+        _same_counts(counts, reference)
+        assert [lo for lo, _ in counts.doc_batches(size=2)] == list(range(0, len(frame), 2))
+        assert np.vstack([m.toarray() for _, m in counts.doc_batches(size=2)]).tolist() == \
+            reference.by_doc().toarray().tolist()
+        only = [part.restrict(["003"]).matrix.toarray().tolist() for part in (counts, reference)]
+        assert only[0] == only[1]
+    # the snapshot holds each text once (not 002b, the last speech), 11 pairs a batch
+    stored = int(held[1].indptr[np.searchsorted(held[1].row_doc, 4)])
+    snapshot = read_entry(next((cache / "counts").rglob("*.arrow")))
+    assert snapshot.num_rows == -(-stored // 11) and snapshot.num_rows > 100
+    sizes = [len(row) for row in snapshot["indices"].to_pylist()]
+    assert sizes == [11] * (stored // 11) + [stored % 11] * (stored % 11 > 0)
+
+
+def test_counts_without_room_for_a_temporary_file_stay_in_memory_and_say_so(docs, tmp_path, monkeypatch):
+    import errno
+
+    from corpus import spill
+
+    reference = count_docs(docs, cache_dir=False)
+    _spill_everything(monkeypatch)
+
+    def full(*args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(spill.os, "pwrite", full)
+    lines = []
+    counts = count_docs(docs, cache_dir=tmp_path / "cache", log=lines.append)
+    _same_counts(counts, reference)
+    assert not counts.store.spilled
+    assert lines == [f"counts kept in memory: no room for them in a temporary file ({spill.tempfile.gettempdir()}: "
+                     "No space left on device); set TMPDIR to a folder with room"]
+
+
 def test_speeches_outside_paragraphs_of_are_one_row_with_the_same_totals(tiny_dir, tmp_path):
     """Issue 16: the report keeps paragraphs only for the speeches topics read; the others are one row each."""
     from corpus.topics import _bags

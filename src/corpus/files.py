@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
+from collections.abc import Iterable
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -194,11 +195,11 @@ class EntryFiles:
             write_bytes_atomic(path, data)
         self._note(key, path.name, present=True)  # a later lookup through this object finds it
 
-    def replace(self, key: str, table: pa.Table) -> Path:
-        """Write ``table`` as the one entry of ``key``, streamed to disk, then delete the key's other entries.
+    def replace(self, key: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> Path:
+        """Write ``batches`` as the one entry of ``key``, streamed to disk, then delete the key's other entries.
 
         For a large entry that supersedes the last (the counts snapshot, :func:`corpus.segment.count_docs`):
-        the bytes are never all in memory (at 10,000 speeches they are ~200 MB), and the checksum is taken
+        the bytes are never all in memory (at 100,000 speeches they are ~0.9 GB), and the checksum is taken
         from the file written. A reader that finds an old entry gone reads none and recomputes.
 
         Raises
@@ -210,8 +211,9 @@ class EntryFiles:
         folder.mkdir(parents=True, exist_ok=True)
         tmp = temp_path(folder / f"{key}.arrow")
         try:
-            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-                writer.write_table(table)
+            with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
             digest = hashlib.sha256()
             with open(tmp, "rb") as written:
                 for block in iter(lambda: written.read(1 << 22), b""):
@@ -249,6 +251,31 @@ def read_entry(path: Path) -> pa.Table:
         return pa.ipc.open_file(pa.BufferReader(data)).read_all()
     except pa.ArrowException as err:
         raise ValueError(f"{path.name}: not an Arrow table ({err})") from None
+
+
+def open_entry(path: Path) -> pa.ipc.RecordBatchFileReader:
+    """An entry file opened for reading batch by batch, after its checksum is checked (as :func:`read_entry`,
+    without holding its bytes: for an entry too large to read whole).
+
+    The file stays open in the reader, so a concurrent run replacing or deleting the entry does not change
+    what is read. Raises as :func:`read_entry`.
+    """
+    parts = path.name.split(".")
+    file = open(path, "rb")  # noqa: SIM115 (the reader keeps it open)
+    try:
+        digest = hashlib.sha256()
+        for block in iter(lambda: file.read(1 << 22), b""):
+            digest.update(block)
+        if len(parts) != 3 or digest.hexdigest()[:SUM_DIGITS] != parts[1]:
+            raise ValueError(f"{path.name}: checksum does not match")
+        file.seek(0)
+        try:
+            return pa.ipc.open_file(file)
+        except pa.ArrowException as err:
+            raise ValueError(f"{path.name}: not an Arrow table ({err})") from None
+    except BaseException:
+        file.close()
+        raise
 
 
 def remove_quietly(path: Path) -> None:

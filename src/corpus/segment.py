@@ -50,8 +50,9 @@ from .arrays import encode_strings
 from .clean import paragraphs_of
 from .errors import CorpusError
 from .lexicon import MAX_FREQ, genre_words, mark_stopwords, read_lexicon, read_stopwords
-from .memory import release_memory, trim_heap
+from .memory import release_memory
 from .speechcache import SpeechCache, cache_notes, entry_key
+from .spill import PairStore
 from .tokencache import TokenCache, empty_chunk
 
 if TYPE_CHECKING:
@@ -514,7 +515,7 @@ def count_docs(
     folder = config.cache_folder(cache_dir) if snapshot is not None else None
     store = SpeechCache(folder, "counts") if folder is not None else None
     name = entry_key("counts", _CACHE_VERSION, segmenter.fingerprint, snapshot or "")
-    previous = _read_snapshot(store.get([name]).get(name)) if store is not None else None
+    previous = _read_snapshot(store.open(name)) if store is not None else None
     doc_ids = docs["id"].tolist()
     whole = set() if paragraphs_of is None else _whole_keys(keys, doc_ids, set(paragraphs_of))
     known = set(previous.keys) if previous is not None else set()
@@ -530,8 +531,12 @@ def count_docs(
     fresh = builder.build(todo_keys, [doc_ids[i] for i in todo], stopwords, keep=segmenter.terms)
     counts = fresh if previous is None else _combine(previous, fresh, keys, kept, doc_ids, stopwords,
                                                      keep=segmenter.terms)
+    stores = (builder.pairs, fresh.store, counts.store, *((previous.pairs,) if previous is not None else ()))
+    for reason in dict.fromkeys(store.fallback for store in stores if store.fallback):
+        (log or _warn)(f"counts kept in memory: no room for them in a temporary file ({reason}); "
+                       "set TMPDIR to a folder with room")
     if store is not None and (todo or known != kept):
-        store.replace(name, _snapshot_table(counts, keys))
+        store.replace(name, _SNAPSHOT_SCHEMA, _snapshot_batches(counts, keys))
     if store is not None:
         for line in cache_notes(store):
             (log or _warn)(line)
@@ -616,6 +621,10 @@ def _to_frame(table: pa.Table, keys: list[str], doc_ids: list[str], stopwords: f
 class DocTermCounts:
     """How often each paragraph of each speech uses each word: the tokens frame without the word order.
 
+    The counts themselves (a sparse matrix's column and value arrays) are kept by a
+    :class:`corpus.spill.PairStore`: in memory for a small corpus, else in a temporary file, read back a slice of
+    rows at a time (:meth:`rows`, :meth:`doc_batches`). At 100,000 speeches they are ~105 M pairs, 0.84 GB.
+
     Attributes
     ----------
     ids : list of str
@@ -625,10 +634,12 @@ class DocTermCounts:
     is_stop : numpy.ndarray of bool
         Per vocabulary entry: stopword, punctuation, number or □ (:func:`corpus.lexicon.mark_stopwords`).
     row_doc, row_para : numpy.ndarray of int32
-        Per row of ``matrix``: the speech (index into ``ids``) and the paragraph number, or -1 for a speech
+        Per row: the speech (index into ``ids``) and the paragraph number, or -1 for a speech
         counted whole (:func:`count_docs` ``paragraphs_of``); rows in docs order, then paragraph order.
-    matrix : scipy.sparse.csr_matrix
-        Paragraph rows × vocabulary columns, counts of all tokens (int32).
+    indptr : numpy.ndarray of int64
+        Row ``r``'s pairs are ``indptr[r]`` to ``indptr[r + 1]`` of ``store``, sorted by column.
+    store : corpus.spill.PairStore
+        The (column, count) pairs of every row, in row order.
     attrs : dict
         ``segmented`` and ``cached`` (as the tokens frame's ``attrs``).
     """
@@ -638,23 +649,39 @@ class DocTermCounts:
     is_stop: np.ndarray
     row_doc: np.ndarray
     row_para: np.ndarray
-    matrix: sparse.csr_matrix
+    indptr: np.ndarray
+    store: PairStore
     attrs: dict = field(default_factory=dict)
+
+    def rows(self, lo: int, hi: int) -> sparse.csr_matrix:
+        """Rows ``lo`` to ``hi`` × vocabulary, counts of all tokens (int32), read from :attr:`store`."""
+        from scipy import sparse
+
+        columns, counts = self.store.read(int(self.indptr[lo]), int(self.indptr[hi]))
+        return sparse.csr_matrix((counts, columns, self.indptr[lo:hi + 1] - self.indptr[lo]),
+                                 shape=(hi - lo, len(self.vocabulary)), copy=False)
+
+    @property
+    def matrix(self) -> sparse.csr_matrix:
+        """Every row × vocabulary (all of :attr:`store` in memory at once: for small corpora and tests)."""
+        return self.rows(0, len(self.row_doc))
 
     def by_doc(self) -> sparse.csr_matrix:
         """Speeches × vocabulary counts of all tokens (a speech without tokens is a zero row)."""
         from scipy import sparse
 
         whole = [matrix for _, matrix in self.doc_batches(size=max(len(self.ids), 1))]
-        return whole[0] if whole else sparse.csr_matrix((0, self.matrix.shape[1]), dtype=np.int32)
+        return whole[0] if whole else sparse.csr_matrix((0, len(self.vocabulary)), dtype=np.int32)
 
     def restrict(self, ids) -> DocTermCounts:
-        """The rows of the speeches in ``ids`` only (the vocabulary and :attr:`ids` stay as they are)."""
+        """The rows of the speeches in ``ids`` only (the vocabulary and :attr:`ids` stay as they are), in memory."""
         wanted = set(ids)
         rows = np.flatnonzero(np.isin(self.row_doc, [d for d, doc_id in enumerate(self.ids) if doc_id in wanted]))
-        return DocTermCounts(ids=self.ids, vocabulary=self.vocabulary, is_stop=self.is_stop,
-                             row_doc=self.row_doc[rows], row_para=self.row_para[rows], matrix=self.matrix[rows],
-                             attrs=dict(self.attrs))
+        writer = _CountsWriter(spill_after=2**62)
+        for lo, hi in _row_runs(rows):
+            columns, counts = self.store.read(int(self.indptr[lo]), int(self.indptr[hi]))
+            writer.add(self.row_doc[lo:hi], self.row_para[lo:hi], np.diff(self.indptr[lo:hi + 1]), columns, counts)
+        return writer.counts(self.ids, self.vocabulary, self.is_stop, attrs=dict(self.attrs))
 
     def doc_batches(self, size: int = 2000) -> Iterator[tuple[int, sparse.csr_matrix]]:
         """``(first, matrix)``: :meth:`by_doc` in slices of ``size`` speeches, ``matrix`` holding the speeches
@@ -667,7 +694,7 @@ class DocTermCounts:
             rows = int(last - first)
             to_doc = sparse.csr_matrix((np.ones(rows, dtype=np.int32), (self.row_doc[first:last] - lo,
                                                                         np.arange(rows))), shape=(hi - lo, rows))
-            matrix = (to_doc @ self.matrix[first:last]).tocsr()
+            matrix = (to_doc @ self.rows(int(first), int(last))).tocsr()
             matrix.sort_indices()
             yield lo, matrix
 
@@ -688,20 +715,81 @@ class DocTermCounts:
                                               else np.zeros(0, np.int32) for i in range(3)))
 
 
+def _row_runs(rows: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, end)`` of each run of consecutive numbers in the sorted ``rows``."""
+    if not len(rows):
+        return []
+    breaks = np.flatnonzero(np.diff(rows) != 1) + 1
+    starts, ends = rows[np.concatenate([[0], breaks])], rows[np.concatenate([breaks - 1, [len(rows) - 1]])] + 1
+    return list(zip(starts.tolist(), ends.tolist(), strict=True))
+
+
+# Rows are written to the store this many pairs at a time (each slice's rows sorted by column first).
+_WRITE_PAIRS = 2**20
+
+
+class _CountsWriter:
+    """The rows of a :class:`DocTermCounts`, appended in order: per row its speech, paragraph and pairs."""
+
+    def __init__(self, *, spill_after: int | None = None):
+        self.store = PairStore(spill_after=spill_after)
+        self._row_doc: list[np.ndarray] = []
+        self._row_para: list[np.ndarray] = []
+        self._sizes: list[np.ndarray] = []
+        self._pending: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # sizes, columns, counts
+        self._pending_pairs = 0
+
+    def add(self, row_doc: np.ndarray, row_para: np.ndarray, sizes: np.ndarray, columns: np.ndarray,
+            counts: np.ndarray) -> None:
+        """Rows with their speech, paragraph and number of pairs, and those pairs (in row order)."""
+        self._row_doc.append(np.asarray(row_doc, dtype=np.int32))
+        self._row_para.append(np.asarray(row_para, dtype=np.int32))
+        self._sizes.append(np.asarray(sizes, dtype=np.int64))
+        self._pending.append((self._sizes[-1], columns, counts))
+        self._pending_pairs += len(columns)
+        if self._pending_pairs >= _WRITE_PAIRS:
+            self._write()
+
+    def _write(self) -> None:
+        """The pending rows' pairs into the store, each row sorted by column."""
+        from scipy import sparse
+
+        if not self._pending:
+            return
+        sizes = _joined([part[0] for part in self._pending], np.int64)
+        columns = _joined([part[1] for part in self._pending], np.int32)
+        counts = _joined([part[2] for part in self._pending], np.int32)
+        self._pending, self._pending_pairs = [], 0
+        indptr = np.concatenate([[0], np.cumsum(sizes)])
+        shape = (len(sizes), int(columns.max(initial=0)) + 1)
+        matrix = sparse.csr_matrix((counts, columns, indptr), shape=shape, copy=False)
+        matrix.sort_indices()
+        self.store.append(matrix.indices, matrix.data)
+
+    def counts(self, doc_ids: list[str], vocabulary: pa.Array, is_stop: np.ndarray, *,
+               attrs: dict | None = None) -> DocTermCounts:
+        """The counts written, as :class:`DocTermCounts` over ``doc_ids`` and ``vocabulary``."""
+        self._write()
+        indptr = np.concatenate([[0], np.cumsum(_joined(self._sizes, np.int64))])
+        return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary, is_stop=is_stop,
+                             row_doc=_joined(self._row_doc, np.int32), row_para=_joined(self._row_para, np.int32),
+                             indptr=indptr, store=self.store, attrs=attrs or {})
+
+
 class _CountBuilder:
     """Counts (paragraph, word) pairs table by table, each word coded once for the whole corpus.
 
-    Each table's pairs stay in two arrays of their own (word code, count: 8 bytes a pair) until :meth:`build`
-    moves them into the matrix, table by table, handing each table's memory back as it goes: at 10,000 speeches
-    (22 M pairs) one copy of the pairs is ~180 MB, and holding them per speech and then joined took ~550 MB.
+    Each table's pairs (word code, count: 8 bytes a pair) go to a :class:`corpus.spill.PairStore` as the table is
+    counted, so the pairs are not held in memory while the rest are read (at 100,000 speeches ~105 M pairs);
+    :meth:`build` reads them back in docs order, with the words numbered in sorted order.
     """
 
     def __init__(self, *, whole: frozenset[str] | set[str] = frozenset()):
         self._whole = whole  # keys counted as one row (para -1), their paragraphs summed
         self._code: dict[str, int] = {}
-        self._tables: list[tuple[np.ndarray, np.ndarray] | None] = []  # per table: word code, count
-        # per key: its table, its pairs there (lo, hi), its paragraph numbers and the pairs in each paragraph
-        self._entries: dict[str, tuple[int, int, int, np.ndarray, np.ndarray]] = {}
+        self.pairs = PairStore()  # per table, in order: word code, count
+        # per key: its pairs in the store (lo, hi), its paragraph numbers and the pairs in each paragraph
+        self._entries: dict[str, tuple[int, int, np.ndarray, np.ndarray]] = {}
 
     def add(self, table: pa.Table) -> None:
         """Count the rows ``key, para, tokens`` of ``table`` (all the rows of each of its speeches)."""
@@ -722,53 +810,54 @@ class _CountBuilder:
         del lists, words, local, row
         pair_row = (pairs >> 32).astype(np.int32)
         sizes = np.bincount(pair_row, minlength=table.num_rows).astype(np.int32)
-        number = len(self._tables)
-        self._tables.append(((pairs & 0xFFFFFFFF).astype(np.int32), count.astype(np.int32)))
+        offset = len(self.pairs)
+        self.pairs.append(pairs & 0xFFFFFFFF, count)
         del pairs, count
         paras = table["para"].to_numpy().astype(np.int32)
         for start, end in runs:
             lo, hi = np.searchsorted(pair_row, [start, end])
             if keys[start] in self._whole:
-                self._entries[keys[start]] = (number, int(lo), int(hi), np.full(1, -1, dtype=np.int32),
+                self._entries[keys[start]] = (offset + int(lo), offset + int(hi), np.full(1, -1, dtype=np.int32),
                                               sizes[start:start + 1])
             else:
-                self._entries[keys[start]] = (number, int(lo), int(hi), paras[start:end], sizes[start:end])
+                self._entries[keys[start]] = (offset + int(lo), offset + int(hi), paras[start:end], sizes[start:end])
 
     def build(self, keys: list[str], doc_ids: list[str], stopwords: frozenset[str], *,
               keep: tuple[str, ...]) -> DocTermCounts:
         """The counts of ``doc_ids`` in order (``keys[i]`` is the cache key of ``doc_ids[i]``)."""
-        from scipy import sparse
-
         words = pa.array(list(self._code), pa.string())
         order = pc.sort_indices(words).to_numpy()
         rank = np.empty(len(words), dtype=np.int32)
         rank[order] = np.arange(len(words), dtype=np.int32)
         vocabulary = words.take(pa.array(order, pa.int64()))
+        self._code = {}
+        writer = _CountsWriter()
         present = [(d, self._entries[key]) for d, key in enumerate(keys) if key in self._entries]
-        last_use = {number: d for d, (number, *_) in present}  # a table's memory goes once its last speech is in
-        n_pairs = sum(hi - lo for _, (_, lo, hi, _, _) in present)
-        indices, data = np.empty(n_pairs, dtype=np.int32), np.empty(n_pairs, dtype=np.int32)
-        row_doc, row_para, sizes, filled, freed = [], [], [], 0, 0
-        for d, (number, lo, hi, paras, pair_sizes) in present:
-            terms, counts = self._tables[number]
-            indices[filled:filled + hi - lo] = rank[terms[lo:hi]]
-            data[filled:filled + hi - lo] = counts[lo:hi]
-            filled += hi - lo
-            row_doc.append(np.full(len(paras), d, dtype=np.int32))
-            row_para.append(paras)
-            sizes.append(pair_sizes)
-            if last_use[number] == d:
-                freed += terms.nbytes + counts.nbytes
-                self._tables[number] = None
-                if freed >= 64 * 2**20:  # freed arrays stay in this process's heap until it is trimmed
-                    trim_heap()
-                    freed = 0
-        indptr = np.concatenate([[0], np.cumsum(_joined(sizes, np.int64))])
-        matrix = sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, len(vocabulary)), copy=False)
-        matrix.sort_indices()
-        return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
-                             is_stop=mark_stopwords(vocabulary, stopwords, keep=keep),
-                             row_doc=_joined(row_doc, np.int32), row_para=_joined(row_para, np.int32), matrix=matrix)
+        # Speeches whose pairs follow each other in the store are read together.
+        for span in _spans([(lo, hi) for _, (lo, hi, _, _) in present]):
+            columns, counts = self.pairs.read(present[span[0]][1][0], present[span[-1]][1][1])
+            parts = [present[i] for i in span]
+            writer.add(np.concatenate([np.full(len(paras), d, dtype=np.int32) for d, (_, _, paras, _) in parts]),
+                       np.concatenate([paras for _, (_, _, paras, _) in parts]),
+                       np.concatenate([sizes for _, (_, _, _, sizes) in parts]), rank[columns], counts)
+        self.pairs.close()
+        return writer.counts(doc_ids, vocabulary, mark_stopwords(vocabulary, stopwords, keep=keep))
+
+
+def _spans(ranges: list[tuple[int, int]], *, limit: int | None = None) -> list[list[int]]:
+    """The positions of ``ranges`` grouped where each range starts where the one before ends (up to ``limit``
+    pairs a group, default :data:`_WRITE_PAIRS`), so that each group is one read."""
+    limit = _WRITE_PAIRS if limit is None else limit
+    spans: list[list[int]] = []
+    start = end = None
+    for i, (lo, hi) in enumerate(ranges):
+        if spans and lo == end and hi - start <= limit:
+            spans[-1].append(i)
+        else:
+            spans.append([i])
+            start = lo
+        end = hi
+    return spans
 
 
 def _runs(keys: list[str]) -> Iterator[tuple[int, int]]:
@@ -784,29 +873,17 @@ def _joined(parts: list[np.ndarray], dtype) -> np.ndarray:
     return np.concatenate(parts).astype(dtype, copy=False) if parts else np.zeros(0, dtype)
 
 
-def _assemble(doc_ids: list[str], vocabulary: pa.Array, stopwords: frozenset[str], *, keep: tuple[str, ...],
-              row_doc: list, row_para: list, sizes: list, columns: np.ndarray, values: np.ndarray) -> DocTermCounts:
-    """The counts from their parts, speech by speech: per row its speech and paragraph, per row its number of
-    words; and per word, in that order, its column and count (int32 arrays, taken as they are)."""
-    from scipy import sparse
-
-    indptr = np.concatenate([[0], np.cumsum(_joined(sizes, np.int64))])
-    matrix = sparse.csr_matrix((values, columns, indptr), shape=(len(indptr) - 1, len(vocabulary)), copy=False)
-    matrix.sort_indices()
-    return DocTermCounts(ids=list(doc_ids), vocabulary=vocabulary,
-                         is_stop=mark_stopwords(vocabulary, stopwords, keep=keep),
-                         row_doc=_joined(row_doc, np.int32), row_para=_joined(row_para, np.int32), matrix=matrix)
-
-
 # --------------------------------------------------------------------------- the counts snapshot
 # One file per corpus name and segmenter: the per-paragraph counts of every distinct speech of the last run, so
 # that the next run reads one file instead of every speech's entry. Any snapshot is right for the speeches it
 # holds (each speech's counts depend only on its key), so an old or concurrent one is never wrong, only less
-# complete.
+# complete. Its first record batch holds one row of lists: the keys, rows, vocabulary and the first pairs; each
+# further batch one row with the next pairs only, so that neither writing nor reading it holds every pair.
 
 _SNAPSHOT_SCHEMA = pa.schema([(name, pa.list_(kind)) for name, kind in (
     ("keys", pa.string()), ("row_key", pa.int32()), ("row_para", pa.int32()), ("indptr", pa.int64()),
     ("vocabulary", pa.string()), ("indices", pa.int32()), ("data", pa.int32()))])
+_SNAPSHOT_BATCH_PAIRS = 2**22
 
 
 @dataclass(frozen=True)
@@ -816,12 +893,17 @@ class _Snapshot:
     row_para: np.ndarray
     indptr: np.ndarray
     vocabulary: pa.Array
-    indices: np.ndarray
-    data: np.ndarray
+    pairs: PairStore
 
 
-def _snapshot_table(counts: DocTermCounts, keys: list[str]) -> pa.Table:
-    """The counts of each distinct key once (its first speech's rows), as a one-row table of lists."""
+def _one(values, kind) -> pa.ListArray:
+    """``values`` as a list array of one list."""
+    values = values if isinstance(values, pa.Array) else pa.array(values, kind)
+    return pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)
+
+
+def _snapshot_batches(counts: DocTermCounts, keys: list[str]) -> Iterator[pa.RecordBatch]:
+    """The counts of each distinct key once (its first speech's rows), as record batches of one row of lists."""
     first: dict[str, int] = {}  # each key's first speech, in order of appearance
     for d, key in enumerate(keys):
         first.setdefault(key, d)
@@ -829,35 +911,68 @@ def _snapshot_table(counts: DocTermCounts, keys: list[str]) -> pa.Table:
     first_doc = np.full(len(keys), False)
     first_doc[list(first.values())] = True
     rows = np.flatnonzero(first_doc[counts.row_doc])
-    matrix = counts.matrix if len(rows) == counts.matrix.shape[0] else counts.matrix[rows]
     position = {key: i for i, key in enumerate(unique)}
     key_of_doc = np.array([position[key] for key in keys], dtype=np.int32)
+    sizes = np.diff(counts.indptr)[rows]
+    meta = {"keys": pa.array(unique, pa.string()), "row_key": key_of_doc[counts.row_doc[rows]],
+            "row_para": counts.row_para[rows], "indptr": np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64),
+            "vocabulary": counts.vocabulary}
+    empty = {name: np.zeros(0, np.int64 if name == "indptr" else np.int32) for name in meta}
+    empty["keys"], empty["vocabulary"] = pa.array([], pa.string()), pa.array([], pa.string())
 
-    def one(values, kind) -> pa.ListArray:
-        values = values if isinstance(values, pa.Array) else pa.array(values, kind)
-        return pa.ListArray.from_arrays(pa.array([0, len(values)], pa.int32()), values)
+    def batch(columns: np.ndarray, values: np.ndarray, *, head: bool) -> pa.RecordBatch:
+        parts = {**(meta if head else empty), "indices": columns, "data": values}
+        return pa.RecordBatch.from_arrays(
+            [_one(parts[field.name], field.type.value_type) for field in _SNAPSHOT_SCHEMA], schema=_SNAPSHOT_SCHEMA)
 
-    return pa.Table.from_arrays([
-        one(pa.array(unique, pa.string()), pa.string()), one(key_of_doc[counts.row_doc[rows]], pa.int32()),
-        one(counts.row_para[rows], pa.int32()), one(matrix.indptr.astype(np.int64), pa.int64()),
-        one(counts.vocabulary, pa.string()), one(matrix.indices.astype(np.int32, copy=False), pa.int32()),
-        one(matrix.data.astype(np.int32, copy=False), pa.int32())], schema=_SNAPSHOT_SCHEMA)
+    head, pending, held = True, [], 0
+    for lo, hi in _row_runs(rows):
+        start, end = int(counts.indptr[lo]), int(counts.indptr[hi])
+        for a in range(start, end, _SNAPSHOT_BATCH_PAIRS):
+            pending.append(counts.store.read(a, min(a + _SNAPSHOT_BATCH_PAIRS, end)))
+            held += len(pending[-1][0])
+            if held >= _SNAPSHOT_BATCH_PAIRS:
+                yield batch(_joined([p[0] for p in pending], np.int32), _joined([p[1] for p in pending], np.int32),
+                            head=head)
+                head, pending, held = False, [], 0
+    if head or pending:
+        yield batch(_joined([p[0] for p in pending], np.int32), _joined([p[1] for p in pending], np.int32), head=head)
 
 
-def _read_snapshot(table: pa.Table | None) -> _Snapshot | None:
-    """The snapshot in ``table``, or None if there is none or it does not hold together (never trusted)."""
-    if table is None or not table.schema.equals(_SNAPSHOT_SCHEMA) or table.num_rows != 1:
+def _read_snapshot(reader) -> _Snapshot | None:
+    """The snapshot an open entry (:meth:`corpus.speechcache.SpeechCache.open`) holds, or None if there is none or
+    it does not hold together (never trusted). Its pairs are copied batch by batch into a
+    :class:`corpus.spill.PairStore`."""
+    if reader is None or not reader.schema.equals(_SNAPSHOT_SCHEMA) or reader.num_record_batches < 1:
         return None
-    parts = {name: table[name].combine_chunks().values for name in _SNAPSHOT_SCHEMA.names}
-    arrays = {name: values.to_numpy(zero_copy_only=False) for name, values in parts.items()
-              if name not in ("keys", "vocabulary")}
-    snapshot = _Snapshot(keys=parts["keys"].to_pylist(), vocabulary=parts["vocabulary"], **arrays)
-    n_rows, n_pairs = len(snapshot.row_key), len(snapshot.indices)
-    if not (len(snapshot.row_para) == n_rows and len(snapshot.indptr) == n_rows + 1 and len(snapshot.data) == n_pairs
+    pairs, low, high = PairStore(), 0, -1
+    try:
+        for number in range(reader.num_record_batches):
+            batch = reader.get_batch(number)
+            if batch.num_rows != 1:
+                return None
+            parts = {name: batch.column(name).values for name in _SNAPSHOT_SCHEMA.names}
+            if number == 0:
+                arrays = {name: parts[name].to_numpy(zero_copy_only=False)
+                          for name in ("row_key", "row_para", "indptr")}
+                keys, vocabulary = parts["keys"].to_pylist(), parts["vocabulary"]
+            elif any(len(parts[name]) for name in ("keys", "row_key", "row_para", "indptr", "vocabulary")):
+                return None
+            indices, data = (parts[name].to_numpy(zero_copy_only=False) for name in ("indices", "data"))
+            if len(indices) != len(data):
+                return None
+            if len(indices):
+                low, high = min(low, int(indices.min())), max(high, int(indices.max()))
+            pairs.append(indices, data)
+    except (pa.ArrowException, ValueError):
+        return None
+    snapshot = _Snapshot(keys=keys, vocabulary=vocabulary, pairs=pairs, **arrays)
+    n_rows, n_pairs = len(snapshot.row_key), len(pairs)
+    if not (len(snapshot.row_para) == n_rows and len(snapshot.indptr) == n_rows + 1
             and (n_rows == 0 or (snapshot.indptr[0] == 0 and snapshot.indptr[-1] == n_pairs
                                  and np.all(np.diff(snapshot.indptr) >= 0) and np.all(np.diff(snapshot.row_key) >= 0)
                                  and 0 <= snapshot.row_key[0] and snapshot.row_key[-1] < len(snapshot.keys)))
-            and (n_pairs == 0 or (0 <= snapshot.indices.min() and snapshot.indices.max() < len(snapshot.vocabulary)))):
+            and (n_pairs == 0 or (0 <= low and high < len(snapshot.vocabulary)))):
         return None
     return snapshot
 
@@ -867,7 +982,6 @@ def _combine(previous: _Snapshot, fresh: DocTermCounts, keys: list[str], kept: s
     """The counts of every speech in ``keys`` order: those in ``kept`` from the snapshot, the others from ``fresh``
     (built over them, in order), exactly as one build over all would give them (the vocabulary sorted, and only
     the words used)."""
-
     key_rows = np.searchsorted(previous.row_key, np.arange(len(previous.keys) + 1))
     position = {key: i for i, key in enumerate(previous.keys)}
     fresh_rows = np.searchsorted(fresh.row_doc, np.arange(len(fresh.ids) + 1))
@@ -876,35 +990,37 @@ def _combine(previous: _Snapshot, fresh: DocTermCounts, keys: list[str], kept: s
     for key in keys:
         if key in kept:
             k = position[key]
-            runs.append((True, key_rows[k], key_rows[k + 1]))
+            runs.append((True, int(key_rows[k]), int(key_rows[k + 1])))
         else:
-            runs.append((False, fresh_rows[j], fresh_rows[j + 1]))
+            runs.append((False, int(fresh_rows[j]), int(fresh_rows[j + 1])))
             j += 1
+    sources = {True: (previous.pairs, previous.indptr, previous.row_para),
+               False: (fresh.store, fresh.indptr, fresh.row_para)}
     used = np.zeros(len(previous.vocabulary), dtype=bool)
-    for from_snapshot, lo, hi in runs:
-        if from_snapshot:
-            used[previous.indices[previous.indptr[lo]:previous.indptr[hi]]] = True
+    kept_ranges = sorted((int(previous.indptr[lo]), int(previous.indptr[hi])) for source, lo, hi in runs if source)
+    for span in _spans(kept_ranges, limit=_SNAPSHOT_BATCH_PAIRS):
+        used[previous.pairs.read(kept_ranges[span[0]][0], kept_ranges[span[-1]][1])[0]] = True
     old_words = previous.vocabulary.filter(pa.array(used))
     words = pc.unique(pa.concat_arrays([old_words, fresh.vocabulary]))
     vocabulary = words.take(pc.sort_indices(words))
     old_column = np.full(len(previous.vocabulary), -1, dtype=np.int32)
     old_column[used] = pc.index_in(old_words, value_set=vocabulary).to_numpy(zero_copy_only=False)
     new_column = pc.index_in(fresh.vocabulary, value_set=vocabulary).to_numpy(zero_copy_only=False).astype(np.int32)
-    paras, sizes, row_doc = [], [], []
-    # Each speech's pairs go straight into their place: a list of them joined at the end held the pairs twice
-    # beside the snapshot (adding one speech at 100,000 peaked at 3.3 GB).
-    sources = {True: (previous, previous.row_para, old_column), False: (fresh.matrix, fresh.row_para, new_column)}
-    n_pairs = sum(int(sources[from_snapshot][0].indptr[hi] - sources[from_snapshot][0].indptr[lo])
-                  for from_snapshot, lo, hi in runs)
-    columns, values, filled = np.empty(n_pairs, dtype=np.int32), np.empty(n_pairs, dtype=np.int32), 0
-    for d, (from_snapshot, lo, hi) in enumerate(runs):
-        source, row_para, column = sources[from_snapshot]
-        start, end = source.indptr[lo], source.indptr[hi]
-        paras.append(row_para[lo:hi])
-        sizes.append(np.diff(source.indptr[lo:hi + 1]))
-        columns[filled:filled + end - start] = column[source.indices[start:end]]
-        values[filled:filled + end - start] = source.data[start:end]
-        filled += end - start
-        row_doc.append(np.full(hi - lo, d, dtype=np.int32))
-    return _assemble(doc_ids, vocabulary, stopwords, keep=keep, row_doc=row_doc, row_para=paras, sizes=sizes,
-                     columns=columns, values=values)
+    columns_of = {True: old_column, False: new_column}
+    writer = _CountsWriter()
+    # Each speech's pairs go straight into their place, runs that follow each other in one source read together.
+    d = 0
+    while d < len(runs):
+        from_snapshot, lo, hi = runs[d]
+        end = d + 1
+        while (end < len(runs) and runs[end][0] == from_snapshot and runs[end][1] == hi
+               and sources[from_snapshot][1][runs[end][2]] - sources[from_snapshot][1][lo] <= _WRITE_PAIRS):
+            hi = runs[end][2]
+            end += 1
+        store, indptr, row_para = sources[from_snapshot]
+        columns, counts = store.read(int(indptr[lo]), int(indptr[hi]))
+        row_doc = np.concatenate([np.full(runs[i][2] - runs[i][1], i, dtype=np.int32) for i in range(d, end)])
+        writer.add(row_doc, row_para[lo:hi], np.diff(indptr[lo:hi + 1]), columns_of[from_snapshot][columns], counts)
+        d = end
+    previous.pairs.close()
+    return writer.counts(doc_ids, vocabulary, mark_stopwords(vocabulary, stopwords, keep=keep))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .files import EntryFiles, read_entry, remove_quietly, table_bytes, unwritable_reason
+from .files import EntryFiles, open_entry, read_entry, remove_quietly, table_bytes, unwritable_reason
 
 
 def entry_key(*parts: str | bytes) -> str:
@@ -75,6 +75,19 @@ class SpeechCache:
                     break
         return found
 
+    def open(self, key: str) -> pa.ipc.RecordBatchFileReader | None:
+        """The entry of ``key`` opened to be read batch by batch (:func:`corpus.files.open_entry`), or None (a bad
+        one is deleted, as by :meth:`get`)."""
+        for path in self._entries.of(key):
+            try:
+                return open_entry(path)
+            except OSError:
+                continue
+            except ValueError:
+                self.damaged += 1
+                remove_quietly(path)
+        return None
+
     def has(self, key: str) -> bool:
         """Whether an entry is stored under ``key`` (not read: it is checked when it is read)."""
         return bool(self._entries.of(key))
@@ -100,13 +113,13 @@ class SpeechCache:
                 self.unwritable = unwritable_reason(self.folder.parent, err)
                 return
 
-    def replace(self, key: str, table: pa.Table) -> None:
-        """Store ``table`` as the only entry of ``key`` (:meth:`corpus.files.EntryFiles.replace`): for one large
+    def replace(self, key: str, schema: pa.Schema, batches: Iterable[pa.RecordBatch]) -> None:
+        """Store ``batches`` as the only entry of ``key`` (:meth:`corpus.files.EntryFiles.replace`): for one large
         result that supersedes the last; on failure, say why in :attr:`unwritable`."""
         if self.unwritable:
             return
         try:
-            self._entries.replace(key, table)
+            self._entries.replace(key, schema, batches)
         except OSError as err:
             self.unwritable = unwritable_reason(self.folder.parent, err)
 
