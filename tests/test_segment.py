@@ -314,6 +314,32 @@ def test_a_damaged_counts_snapshot_is_rebuilt_never_trusted(docs, tmp_path):
     assert read_entry(path).num_rows == 1
 
 
+def test_a_snapshot_that_does_not_hold_together_is_rebuilt(docs, tmp_path, monkeypatch):
+    """A snapshot whose checksum passes but whose batches disagree (a second batch repeating the keys, or a word
+    number past the vocabulary) is never used: every speech is read from its own entry."""
+    import pyarrow as pa
+
+    from corpus import segment
+    from corpus.speechcache import SpeechCache
+
+    cache = tmp_path / "cache"
+    reference = count_docs(docs, cache_dir=cache, snapshot="here")
+    path = next((cache / "counts").rglob("*.arrow"))
+    good = read_entry(path).to_batches()[0]
+    key = path.name.split(".")[0]
+    bad_word = good.set_column(5, "indices", pa.array([[len(reference.vocabulary)] * len(good["indices"][0])],
+                                                      pa.list_(pa.int32())))
+    for batches in ([good, good], [bad_word]):
+        SpeechCache(cache, "counts").replace(key, segment._SNAPSHOT_SCHEMA, batches)
+        reads = []
+        real = segment._speech_tables
+        monkeypatch.setattr(segment, "_speech_tables", lambda docs, **kw: reads.append(len(docs)) or real(docs, **kw))
+        counts = count_docs(docs, cache_dir=cache, snapshot="here")
+        monkeypatch.setattr(segment, "_speech_tables", real)
+        assert reads == [5] and counts.attrs == {"segmented": 0, "cached": 5}
+        _same_counts(counts, reference)
+
+
 def test_placeholders_are_never_words(docs, segmenter, tmp_path):
     tokens = segment_docs(docs, segmenter=segmenter, cache_dir=tmp_path)
     sentinel = tokens[tokens["token"].str.contains("□")]

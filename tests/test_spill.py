@@ -56,3 +56,10 @@ def test_no_temporary_folder_at_all(monkeypatch):
     store = _filled(PairStore(spill_after=1))
     assert store.fallback.endswith("No usable temporary directory found")
     assert store.read(0, 10)[0].tolist() == list(range(10))
+
+
+def test_the_temporary_file_has_no_name_so_a_killed_run_leaves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setattr(spill.tempfile, "tempdir", str(tmp_path))
+    store = _filled(PairStore(spill_after=1))
+    assert store.spilled and store.read(0, 10)[0].tolist() == list(range(10))
+    assert list(tmp_path.iterdir()) == []  # unnamed (O_TMPFILE) or unlinked at once: nothing for kill -9 to leave
