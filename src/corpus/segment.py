@@ -928,9 +928,10 @@ def _snapshot_batches(counts: DocTermCounts, keys: list[str]) -> Iterator[pa.Rec
     head, pending, held = True, [], 0
     for lo, hi in _row_runs(rows):
         start, end = int(counts.indptr[lo]), int(counts.indptr[hi])
-        for a in range(start, end, _SNAPSHOT_BATCH_PAIRS):
-            pending.append(counts.store.read(a, min(a + _SNAPSHOT_BATCH_PAIRS, end)))
-            held += len(pending[-1][0])
+        while start < end:  # each batch exactly _SNAPSHOT_BATCH_PAIRS pairs, but the last
+            stop = min(start + _SNAPSHOT_BATCH_PAIRS - held, end)
+            pending.append(counts.store.read(start, stop))
+            held, start = held + stop - start, stop
             if held >= _SNAPSHOT_BATCH_PAIRS:
                 yield batch(_joined([p[0] for p in pending], np.int32), _joined([p[1] for p in pending], np.int32),
                             head=head)
