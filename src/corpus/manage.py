@@ -59,7 +59,7 @@ from .load import (
     read_table_file,
 )
 
-MAX_BYTES = 10 * 1024 * 1024  # a long speech is ~50 KB of text; 10 MB is a book, not a transcript
+MAX_BYTES = config.MAX_TEXT_BYTES  # the bound of every text read (10 MB: a book, not a transcript)
 MAX_DOCUMENT_BYTES = 100 * 1024 * 1024  # a .docx or .pdf with images is larger than its text
 NEAR_DUPLICATE = 0.9
 SHINGLE = 5
