@@ -268,6 +268,32 @@ def test_an_error_or_ctrl_c_stops_the_worker_at_once_and_leaves_no_file(tmp_path
     assert list(tmp_path.iterdir()) == []
 
 
+def test_stopping_the_worker_never_prints_a_thread_traceback(tmp_path, table, monkeypatch):
+    """Stopping the worker raced with the pool's own thread on Python 3.11 (CPython gh-107219): figures cancelled
+    before the worker was killed made that thread raise InvalidStateError, printed as a traceback after the
+    one-line Ctrl-C message, and skip its cleanup, so that the exit of the process could hang (seen once in CI)."""
+    import threading
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    real_shutdown = ProcessPoolExecutor.shutdown
+
+    def late_shutdown(self, *args, **kwargs):  # the pool's thread sees the dead worker first, as under load
+        time.sleep(0.3)
+        return real_shutdown(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "shutdown", late_shutdown)
+    seen = []
+    monkeypatch.setattr(threading, "excepthook", lambda args: seen.append(args.exc_type.__name__))
+    for _ in range(2):
+        with pytest.raises(KeyboardInterrupt):
+            with FigureSaver() as worker:
+                for number in range(4):
+                    worker.save(plot_overview(table), f"f{number}", out_dir=tmp_path)
+                raise KeyboardInterrupt
+    assert seen == []
+
+
 def test_plot_functions_apply_the_cjk_font_themselves(tmp_path, table):
     plt.rcdefaults()  # as in a fresh notebook that never called use_cjk_font()
     with warnings.catch_warnings():

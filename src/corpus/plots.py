@@ -19,6 +19,7 @@ before a figure grows past the page. Titles and axis labels are Chinese
 
 from __future__ import annotations
 
+import contextlib
 import importlib.resources
 import math
 import os
@@ -27,6 +28,7 @@ import unicodedata
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -1004,9 +1006,21 @@ class FigureSaver:
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_figure_worker, initargs=(os.getpid(),))
                 with _sigint_blocked():  # the worker is deaf to Ctrl-C from its start, even while it imports
-                    self._pending.append(self._pool.submit(cjk_font_path))  # start now: imports overlap our work
+                    self._pending.append(self._queue(cjk_font_path))  # start now: imports overlap our work
             except (OSError, NotImplementedError, ImportError):  # no process support (e.g. no /dev/shm): draw here
                 self._pool, self._pending = None, []
+
+    def _queue(self, function, *args, **kwargs):
+        """Hand ``function(*args, **kwargs)`` to the worker; return its future.
+
+        Before Python 3.12 (CPython gh-107219), the pool's own thread, finding its worker killed (:meth:`close`
+        with ``stop``), raised ``InvalidStateError`` on the first future already cancelled: a thread traceback
+        after the one-line Ctrl-C message, and the cleanup after it skipped, so that a queue thread could block
+        the exit of the process for good (seen once in CI). Each future here takes that error quietly instead.
+        """
+        future = self._pool.submit(function, *args, **kwargs)
+        future.set_exception = partial(_set_exception_unless_cancelled, future)
+        return future
 
     def save(self, display: FigureDisplay, name: str | None = None, *, out_dir: str | Path) -> list[Path]:
         """Write a display like :func:`save_figure` (now, or in the worker); close its figure; return its paths."""
@@ -1020,7 +1034,7 @@ class FigureSaver:
         if self._pool is None:
             return save_figure(display, name, out_dir=out_dir)
         job = (display.figure_, name, out_dir, display.data)
-        self._jobs.append((self._pool.submit(_write_figure_in_worker, *job), job))
+        self._jobs.append((self._queue(_write_figure_in_worker, *job), job))
         return files
 
     def submit(self, function, *args, **kwargs):
@@ -1029,7 +1043,7 @@ class FigureSaver:
         For other work the figures' worker can take while this process computes (the HTML page's font).
         """
         if self._pool is not None:
-            return self._pool.submit(function, *args, **kwargs)
+            return self._queue(function, *args, **kwargs)
         from concurrent.futures import Future
 
         future = Future()
@@ -1070,6 +1084,14 @@ class FigureSaver:
 
     def __exit__(self, error_type, *exc):
         self.close(stop=error_type is not None)
+
+
+def _set_exception_unless_cancelled(future, exception: BaseException) -> None:
+    """``Future.set_exception`` that lets a cancelled future be (as Python 3.12 does in the pool, gh-107219)."""
+    from concurrent.futures import Future, InvalidStateError
+
+    with contextlib.suppress(InvalidStateError):
+        Future.set_exception(future, exception)
 
 
 def plot_similarity(similarity: pd.DataFrame, *, labels: dict[str, str] | None = None, ax=None,
