@@ -214,11 +214,8 @@ class EntryFiles:
             with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, schema) as writer:
                 for batch in batches:
                     writer.write_batch(batch)
-            digest = hashlib.sha256()
             with open(tmp, "rb") as written:
-                for block in iter(lambda: written.read(1 << 22), b""):
-                    digest.update(block)
-            path = folder / f"{key}.{digest.hexdigest()[:SUM_DIGITS]}.arrow"
+                path = folder / f"{key}.{_file_sum(written)}.arrow"
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -244,9 +241,7 @@ def read_entry(path: Path) -> pa.Table:
         parsed before the checksum passes, so damaged bytes never reach the Arrow reader.
     """
     data = path.read_bytes()
-    parts = path.name.split(".")
-    if len(parts) != 3 or hashlib.sha256(data).hexdigest()[:SUM_DIGITS] != parts[1]:
-        raise ValueError(f"{path.name}: checksum does not match")
+    _check_sum(path, hashlib.sha256(data).hexdigest()[:SUM_DIGITS])
     try:
         return pa.ipc.open_file(pa.BufferReader(data)).read_all()
     except pa.ArrowException as err:
@@ -260,14 +255,9 @@ def open_entry(path: Path) -> pa.ipc.RecordBatchFileReader:
     The file stays open in the reader, so a concurrent run replacing or deleting the entry does not change
     what is read. Raises as :func:`read_entry`.
     """
-    parts = path.name.split(".")
     file = open(path, "rb")  # noqa: SIM115 (the reader keeps it open)
     try:
-        digest = hashlib.sha256()
-        for block in iter(lambda: file.read(1 << 22), b""):
-            digest.update(block)
-        if len(parts) != 3 or digest.hexdigest()[:SUM_DIGITS] != parts[1]:
-            raise ValueError(f"{path.name}: checksum does not match")
+        _check_sum(path, _file_sum(file))
         file.seek(0)
         try:
             return pa.ipc.open_file(file)
@@ -276,6 +266,21 @@ def open_entry(path: Path) -> pa.ipc.RecordBatchFileReader:
     except BaseException:
         file.close()
         raise
+
+
+def _file_sum(file) -> str:
+    """The first :data:`SUM_DIGITS` hex digits of the SHA-256 of an open file's bytes, read 4 MB at a time."""
+    digest = hashlib.sha256()
+    for block in iter(lambda: file.read(1 << 22), b""):
+        digest.update(block)
+    return digest.hexdigest()[:SUM_DIGITS]
+
+
+def _check_sum(path: Path, found: str) -> None:
+    """Raise ValueError unless ``found`` is the checksum in the entry's name (``<key>.<sum>.arrow``)."""
+    parts = path.name.split(".")
+    if len(parts) != 3 or found != parts[1]:
+        raise ValueError(f"{path.name}: checksum does not match")
 
 
 def remove_quietly(path: Path) -> None:

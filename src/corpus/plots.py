@@ -19,14 +19,13 @@ before a figure grows past the page. Titles and axis labels are Chinese
 
 from __future__ import annotations
 
-import contextlib
 import importlib.resources
 import math
 import os
 import re
 import unicodedata
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -1090,7 +1089,7 @@ def _set_exception_unless_cancelled(future, exception: BaseException) -> None:
     """``Future.set_exception`` that lets a cancelled future be (as Python 3.12 does in the pool, gh-107219)."""
     from concurrent.futures import Future, InvalidStateError
 
-    with contextlib.suppress(InvalidStateError):
+    with suppress(InvalidStateError):
         Future.set_exception(future, exception)
 
 

@@ -844,19 +844,22 @@ class _CountBuilder:
         return writer.counts(doc_ids, vocabulary, mark_stopwords(vocabulary, stopwords, keep=keep))
 
 
-def _spans(ranges: list[tuple[int, int]], *, limit: int | None = None) -> list[list[int]]:
-    """The positions of ``ranges`` grouped where each range starts where the one before ends (up to ``limit``
-    pairs a group, default :data:`_WRITE_PAIRS`), so that each group is one read."""
+def _spans(ranges: list[tuple], *, limit: int | None = None, size: Callable[[tuple], int] | None = None
+           ) -> list[list[int]]:
+    """The positions of ``ranges`` (``(lo, hi)``, or ``(source, lo, hi)``) grouped where each range starts where
+    the one before ends in the same source, up to ``limit`` pairs a group (default :data:`_WRITE_PAIRS`; ``size``
+    gives a group's pairs from its ``(source, lo, hi)``, default ``hi - lo``), so that each group is one read."""
     limit = _WRITE_PAIRS if limit is None else limit
+    size = size or (lambda group: group[-1] - group[-2])
     spans: list[list[int]] = []
-    start = end = None
-    for i, (lo, hi) in enumerate(ranges):
-        if spans and lo == end and hi - start <= limit:
-            spans[-1].append(i)
-        else:
-            spans.append([i])
-            start = lo
-        end = hi
+    for i, here in enumerate(ranges):
+        if spans:
+            first, last = ranges[spans[-1][0]], ranges[spans[-1][-1]]
+            joined = (*here[:-2], first[-2], here[-1])
+            if here[:-2] == last[:-2] and here[-2] == last[-1] and size(joined) <= limit:
+                spans[-1].append(i)
+                continue
+        spans.append([i])
     return spans
 
 
@@ -1010,18 +1013,11 @@ def _combine(previous: _Snapshot, fresh: DocTermCounts, keys: list[str], kept: s
     columns_of = {True: old_column, False: new_column}
     writer = _CountsWriter()
     # Each speech's pairs go straight into their place, runs that follow each other in one source read together.
-    d = 0
-    while d < len(runs):
-        from_snapshot, lo, hi = runs[d]
-        end = d + 1
-        while (end < len(runs) and runs[end][0] == from_snapshot and runs[end][1] == hi
-               and sources[from_snapshot][1][runs[end][2]] - sources[from_snapshot][1][lo] <= _WRITE_PAIRS):
-            hi = runs[end][2]
-            end += 1
+    for span in _spans(runs, size=lambda run: int(sources[run[0]][1][run[2]] - sources[run[0]][1][run[1]])):
+        from_snapshot, lo, hi = runs[span[0]][0], runs[span[0]][1], runs[span[-1]][2]
         store, indptr, row_para = sources[from_snapshot]
         columns, counts = store.read(int(indptr[lo]), int(indptr[hi]))
-        row_doc = np.concatenate([np.full(runs[i][2] - runs[i][1], i, dtype=np.int32) for i in range(d, end)])
+        row_doc = np.concatenate([np.full(runs[d][2] - runs[d][1], d, dtype=np.int32) for d in span])
         writer.add(row_doc, row_para[lo:hi], np.diff(indptr[lo:hi + 1]), columns_of[from_snapshot][columns], counts)
-        d = end
     previous.pairs.close()
     return writer.counts(doc_ids, vocabulary, mark_stopwords(vocabulary, stopwords, keep=keep))

@@ -79,22 +79,19 @@ class SpeechCache:
         """The entry of ``key`` opened to be read batch by batch (:func:`corpus.files.open_entry`), or None (a bad
         one is deleted, as by :meth:`get`)."""
         for path in self._entries.of(key):
-            try:
-                return open_entry(path)
-            except OSError:
-                continue
-            except ValueError:
-                self.damaged += 1
-                remove_quietly(path)
+            reader = self._read(path, open_entry)
+            if reader is not None:
+                return reader
         return None
 
     def has(self, key: str) -> bool:
         """Whether an entry is stored under ``key`` (not read: it is checked when it is read)."""
         return bool(self._entries.of(key))
 
-    def _read(self, path: Path) -> pa.Table | None:
+    def _read(self, path: Path, read=read_entry):
+        """``read(path)``, or None if the file is gone or unreadable, or damaged (then it is deleted)."""
         try:
-            return read_entry(path)
+            return read(path)
         except OSError:  # removed by a concurrent run that found it damaged, or unreadable: recompute
             return None
         except ValueError:
