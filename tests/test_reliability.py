@@ -6,6 +6,7 @@ Each test is named after the failure it reproduces.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import hashlib
@@ -412,13 +413,18 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _kill_leaves_none_of(process: subprocess.Popen, workers: list[int], *, within_s: float = 5) -> bool:
+    """``kill -9`` the process; whether every one of its ``workers`` is gone within ``within_s`` seconds."""
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.1)
+    return not any(_alive(pid) for pid in workers)
+
+
 def test_the_figure_worker_dies_with_a_killed_report(tmp_path):
     """`kill -9` of `corpus report` must not leave its figure worker (~200 MB) drawing for minutes."""
-    import signal
-    import subprocess
-    import sys
-    import time
-
     folder = _folder(tmp_path)
     report = subprocess.Popen([sys.executable, "-m", "corpus", "report", "--data", str(folder), "--out",
                                str(tmp_path / "out")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -432,14 +438,71 @@ def test_the_figure_worker_dies_with_a_killed_report(tmp_path):
                 break
             time.sleep(0.05)
         assert workers, "the report ended before its figure worker was seen"
-        report.send_signal(signal.SIGKILL)
-        report.wait()
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
-            time.sleep(0.1)
-        assert not any(_alive(pid) for pid in workers)
+        assert _kill_leaves_none_of(report, workers)
     finally:
         report.kill()
+
+
+def _signals_of_this_process(setting, batch):
+    """A worker's pid and its blocked and ignored signal sets, from /proc (one result per batch)."""
+    status = dict(line.split(":\t", 1) for line in Path("/proc/self/status").read_text().splitlines() if ":\t" in line)
+    return os.getpid(), int(status["SigBlk"], 16), int(status["SigIgn"], 16)
+
+
+def _sigint_bit() -> int:
+    return 1 << (signal.SIGINT - 1)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads signal masks from /proc")
+def test_local_workers_start_deaf_to_ctrl_c():
+    """Ctrl-C reaches the whole process group: a local worker (cleaning, dating, segmenting a large corpus) that
+    took it printed its own `KeyboardInterrupt` traceback after the report's one line `interrupted`."""
+    from corpus.segment import run_in_batches
+
+    work = [(str(i), "字") for i in range(64)]
+    seen = list(run_in_batches(_signals_of_this_process, None, work, n_jobs=2, progress=False, backend=None,
+                               chars_per_second=1.0, parallel_min_chars=0, desc="t"))
+    workers = {pid for pid, _, _ in seen}
+    assert os.getpid() not in workers and workers
+    assert all((blocked | ignored) & _sigint_bit() for _, blocked, ignored in seen), seen
+    assert not signal.pthread_sigmask(signal.SIG_BLOCK, []) & {signal.SIGINT}  # this process still answers it
+
+
+_SLOW_WORKERS = """
+import os, sys, time
+from pathlib import Path
+from corpus.segment import run_in_batches
+
+def work(folder, batch):
+    (Path(folder) / str(os.getpid())).touch()
+    time.sleep(120)
+    return batch
+
+for _ in run_in_batches(work, sys.argv[1], [(str(i), "字") for i in range(8)], n_jobs=2, progress=False,
+                        backend=None, chars_per_second=1.0, parallel_min_chars=0, desc="t"):
+    pass
+"""
+
+
+def test_local_workers_end_with_a_killed_parent(tmp_path):
+    """`kill -9` of a report while its local workers clean and segment left both (~200 MB each) running for
+    minutes, holding the report's output pipes open."""
+    started = tmp_path / "started"
+    started.mkdir()
+    parent = subprocess.Popen([sys.executable, "-c", _SLOW_WORKERS, str(started)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(list(started.iterdir())) < 2 and parent.poll() is None:
+            time.sleep(0.05)
+        workers = [int(path.name) for path in started.iterdir()]
+        assert len(workers) == 2, workers
+        assert _kill_leaves_none_of(parent, workers)
+    finally:
+        parent.kill()
+        for pid in [int(path.name) for path in started.iterdir()]:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
 
 
 def test_reading_a_device_or_an_oversized_file_stops_at_the_limit(tmp_path, capsys):

@@ -25,7 +25,7 @@ import os
 import re
 import unicodedata
 import warnings
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -44,6 +44,7 @@ from . import config
 from .errors import CorpusError
 from .files import frame_digest, temp_path, write_csv_atomic
 from .manifest import fingerprint, unchanged
+from .memory import become_worker, sigint_blocked
 
 CJK_FAMILY = "Noto Sans CJK SC"
 # Searched when the font package is missing (e.g. a conda install without pip).
@@ -914,19 +915,9 @@ def _figure_worker(parent: int) -> None:
     ``interrupted``) and the worker, orphaned, ends by the watch, without a traceback of its own.
     """
     import signal
-    import threading
-    import time
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since its start (a Ctrl-C then is dropped)
+    become_worker(parent)
     signal.signal(signal.SIGTERM, _stop_drawing)  # the parent stops it: as an exception, so no temp file is left
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)  # orphaned: nobody will read what it draws
-
-    threading.Thread(target=watch, daemon=True).start()
     use_cjk_font()
 
 
@@ -940,24 +931,6 @@ def _write_figure_in_worker(*job) -> list[Path]:
         return _write_figure(*job)
     except SystemExit:
         os._exit(1)  # not back to the pool's loop, which would take the next figure
-
-
-@contextmanager
-def _sigint_blocked():
-    """Hold Ctrl-C back in this thread for a moment: a process started meanwhile starts with SIGINT blocked.
-
-    Blocked, not ignored: a Ctrl-C that arrives meanwhile is delivered here when the moment ends, never lost.
-    """
-    import signal
-
-    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks (and no process group to share one)
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def figure_key(display: FigureDisplay, *, code: str = "") -> str:
@@ -1004,7 +977,7 @@ class FigureSaver:
             try:  # spawn, not fork: the parent may hold threads and gigabytes of data
                 self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                                  initializer=_figure_worker, initargs=(os.getpid(),))
-                with _sigint_blocked():  # the worker is deaf to Ctrl-C from its start, even while it imports
+                with sigint_blocked():  # the worker is deaf to Ctrl-C from its start, even while it imports
                     self._pending.append(self._queue(cjk_font_path))  # start now: imports overlap our work
             except (OSError, NotImplementedError, ImportError):  # no process support (e.g. no /dev/shm): draw here
                 self._pool, self._pending = None, []

@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import warnings
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -50,7 +51,7 @@ from .arrays import encode_strings
 from .clean import paragraphs_of
 from .errors import CorpusError
 from .lexicon import MAX_FREQ, genre_words, mark_stopwords, read_lexicon, read_stopwords
-from .memory import release_memory
+from .memory import become_worker, release_memory
 from .speechcache import SpeechCache, cache_notes, entry_key
 from .spill import PairStore
 from .tokencache import TokenCache, empty_chunk
@@ -333,15 +334,23 @@ def run_in_batches(function: Callable, setting, work: list, *, n_jobs: int | Non
         bar = tqdm(total=n_chars, unit="char", unit_scale=True, desc=desc)
     from joblib import Parallel, delayed, parallel_config
 
-    with parallel_config(backend=backend or "loky") if n_jobs != 1 else contextlib.nullcontext():
+    # Local workers ignore Ctrl-C, which reaches the whole process group: this process answers it with one line and
+    # stops them. They end with this process even after kill -9 (loky's would otherwise run on for minutes).
+    local = {} if backend is not None else {"initializer": become_worker, "initargs": (os.getpid(),)}
+    with parallel_config(backend=backend or "loky", **local) if n_jobs != 1 else contextlib.nullcontext():
         if n_jobs == 1:
             outputs = (function(setting, batch) for batch in inputs)
         else:
             outputs = Parallel(n_jobs=n_jobs, return_as="generator")(delayed(function)(setting, b) for b in inputs)
-        for chars, output in zip(batch_chars, outputs, strict=False):
-            yield output
-            if progress:
-                bar.update(chars)
+        try:
+            for chars, output in zip(batch_chars, outputs, strict=False):
+                yield output
+                if progress:
+                    bar.update(chars)
+        finally:
+            with warnings.catch_warnings():  # stopped early (Ctrl-C, an error): joblib warns of the work cancelled
+                warnings.filterwarnings("ignore", "(?s).*tasks .*(cancelled|not used)", UserWarning)
+                outputs.close()
     if progress:
         bar.close()
 
