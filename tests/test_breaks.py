@@ -256,6 +256,32 @@ def test_plot_periods_fits_and_nothing_overlaps(first, last, starts):
     plt.close(fig)
 
 
+def test_plot_periods_breaks_where_the_saved_eras_break():
+    """Congress reports are years apart: the break was drawn mid-gap (1979.5), while the ranges that
+    `corpus periods --save` makes the eras run to the year before the next period's first speech (1981)."""
+    from corpus.plots import plot_periods
+
+    periods = pd.DataFrame({"period": ["1969-1977", "1982-1987"], "first": [1969, 1982], "last": [1977, 1987],
+                            "range_first": [1969, 1982], "range_last": [1981, 1987], "n_years": [3, 2],
+                            "n_speeches": [3, 2], "n_tokens": [300, 200], "support": [np.nan, 0.9],
+                            "support_near": [np.nan, 1.0], "terms": ["革命", "改革"]})
+    result = Periods(k=2, how="", n_boot=10, periods=periods, terms=pd.DataFrame(), curve=pd.DataFrame(),
+                     years=pd.DataFrame({"year": [1969, 1973, 1977, 1982, 1987], "n_speeches": 1, "n_tokens": 100,
+                                         "period": ["1969-1977"] * 3 + ["1982-1987"] * 2}),
+                     boundaries=pd.DataFrame({"after": [1977], "before": [1982], "support": [0.9],
+                                              "support_near": [1.0]}))
+    display = plot_periods(result, lang="en")
+    (ax,) = display.axes_
+    assert [line.get_xdata()[0] for line in ax.lines if line.get_linestyle() == "--"] == [1981.5]
+    shades = ax.patches[5:]  # after the five bars: one per period, over the years of its range
+    assert [(shade.get_x(), shade.get_x() + shade.get_width()) for shade in shades] == [(1968.5, 1981.5),
+                                                                                       (1981.5, 1987.5)]
+    assert [t.get_text() for t in ax.texts][-1] == "90%\n(100%)"
+    import matplotlib.pyplot as plt
+
+    plt.close(display.figure_)
+
+
 def test_plot_periods_titles_in_chinese(four):
     from corpus.plots import plot_periods
 

@@ -331,6 +331,24 @@ def test_cli_compare_csv_and_figure(folder, tmp_path, capsys):
 
 
 @needs_cli
+def test_every_evidence_line_is_a_line_of_corpus_kwic_with_the_same_term_and_era(folder, capsys):
+    """KWIC behind every table: a reader can get each row's lines again with `corpus kwic PATTERN --era ERA`."""
+    import io
+
+    assert corpus.cli.main(["compare", "c", "--data", str(folder), "--csv", "--lines", "3", "--width", "4"]) == 0
+    terms, evidence = (pd.read_csv(io.StringIO(part), dtype=str, keep_default_na=False)
+                       for part in capsys.readouterr().out.split("\n\n"))
+    patterns = dict(zip(terms["term"], terms["pattern"], strict=False))
+    assert len(evidence) >= 10
+    for (term, year), lines in evidence.groupby(["term", "year"]):
+        assert corpus.cli.main(["kwic", patterns[term], "--era", year, "--width", "4", "--csv",
+                                "--data", str(folder)]) == 0
+        kwic_lines = pd.read_csv(io.StringIO(capsys.readouterr().out), dtype=str, keep_default_na=False)
+        shown = set(map(tuple, kwic_lines[["doc_id", "left", "match", "right"]].values.tolist()))
+        assert set(map(tuple, lines[["doc_id", "left", "match", "right"]].values.tolist())) <= shown, term
+
+
+@needs_cli
 def test_cli_compare_a_file(folder, tmp_path, capsys):
     speech = tmp_path / "讲话.txt"
     speech.write_text("同志们：\n发扬四敢精神，工会要维权。\n", encoding="utf-8")

@@ -28,6 +28,18 @@ def test_kwic_regex_and_errors():
         kwic(DOCS, "(")
 
 
+def test_kwic_width_zero_is_the_match_alone_and_a_negative_width_is_one_line(tmp_path, capsys):
+    """`corpus kwic 工会 --width -3` ended in a traceback (a sign in a format specifier)."""
+    assert kwic(DOCS, "十二五", width=0)[["left", "match", "right"]].values.tolist() == [["", "十二五", ""]] * 2
+    with pytest.raises(CorpusError) as caught:
+        kwic(DOCS, "十二五", width=-3)
+    assert str(caught.value) == "width must be at least 0 characters of context, not -3"
+    from corpus.cli import main
+
+    assert main(["kwic", "工会", "--width", "-3", "--data", str(config.DATA_DIR)]) == 1
+    assert capsys.readouterr().err == "error: width must be at least 0 characters of context, not -3\n"
+
+
 def test_kwic_pattern_in_either_script_and_never_inside_numerals():
     docs = pd.DataFrame({"id": ["a"], "year": [1996], "era": ["1996"],
                          "text_clean": ["一九五八年以来，我们制定“九五”计划。"], "n_han": [16]})

@@ -325,6 +325,39 @@ def test_write_ranges_refuses_and_writes_nothing(tmp_path, text, ranges, message
     assert path.read_text(encoding="utf-8") == text
 
 
+SHIPPED_STUDY = ('[eras]\nby = "year"\n\n[terms]\n"新时代" = "新时代"\n\n'
+                 '[compare]\npairs = [["2011", "2023"], ["十一五", "2022"], [2010, "2022"]]\n')
+
+
+def test_write_ranges_carries_compared_eras_into_the_ranges_that_hold_them(tmp_path):
+    """The shipped folder's study file compares 2011 with 2023: saving periods refused, as 2023 was no range."""
+    _write(tmp_path, SHIPPED_STUDY)
+    write_ranges(tmp_path, {"2006-2011": (2006, 2021), "2022-2023": (2022, 2023)})
+    assert (tmp_path / STUDY_FILE).read_text(encoding="utf-8") == (
+        '[eras]\nby = "ranges"\n\n[eras.ranges]\n"2006-2011" = [2006, 2021]\n"2022-2023" = [2022, 2023]\n\n'
+        '[terms]\n"新时代" = "新时代"\n\n[compare]\npairs = [["2006-2011", "2022-2023"]]\n')
+    assert read_study(tmp_path).compare == (("2006-2011", "2022-2023"),)
+
+
+def test_write_ranges_refuses_a_pair_whose_eras_share_one_range(tmp_path):
+    path = _write(tmp_path, SHIPPED_STUDY)
+    with pytest.raises(CorpusError) as caught:
+        write_ranges(tmp_path, {"2006-2023": (2006, 2023)})
+    assert str(caught.value) == (f"not saved: with the new ranges, {path}: [compare] pairs: '2011' is not an era "
+                                 "of the ranges; use one of the ranges: 2006-2023")
+    assert path.read_text(encoding="utf-8") == SHIPPED_STUDY
+
+
+def test_by_periods_says_how_the_periods_become_the_eras(tmp_path):
+    path = _write(tmp_path, '[eras]\nby = "periods"\n')
+    with pytest.raises(CorpusError) as caught:
+        read_study(tmp_path)
+    assert str(caught.value) == (
+        f'{path}: [eras] by = "periods": the periods are proposed by `corpus periods`, and `corpus periods --save` '
+        'writes them here as [eras.ranges] (by = "ranges"), so that the eras stay put as speeches are added; run '
+        'it, or use by = "auto"')
+
+
 def test_write_ranges_needs_the_folder(tmp_path):
     with pytest.raises(CorpusError) as caught:
         write_ranges(tmp_path / "nowhere", RANGES)

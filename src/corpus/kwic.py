@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import CorpusError
 from .features import BoundedPattern, parse_terms, pattern_budget
 
 PARAGRAPH_MARK = "¶"
@@ -39,7 +40,7 @@ def kwic(docs: pd.DataFrame, pattern: str, *, width: int = 20) -> pd.DataFrame:
     Raises
     ------
     CorpusError
-        For an invalid regular expression, or one that takes longer than
+        For a negative ``width``, an invalid regular expression, or one that takes longer than
         :func:`corpus.features.pattern_budget` of the texts' length over all of them.
 
     Examples
@@ -48,6 +49,8 @@ def kwic(docs: pd.DataFrame, pattern: str, *, width: int = 20) -> pd.DataFrame:
       doc_id  year   era  start    left match   right
     0    002  2011  2011     39  刚刚闭幕、我县“  十二五  ”大幕刚刚开
     """
+    if width < 0:
+        raise CorpusError(f"width must be at least 0 characters of context, not {width}")
     (compiled,) = parse_terms([pattern]).values()
     bounded = BoundedPattern(compiled, pattern, seconds=pattern_budget(int(docs["text_clean"].str.len().sum())))
     rows = []

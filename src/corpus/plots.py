@@ -1828,9 +1828,11 @@ def plot_collocates(table: pd.DataFrame, *, top_n: int = 8, measure: str = "logd
 def plot_periods(result, *, ax=None, lang: str = "zh") -> FigureDisplay:
     """Years on a time axis, shaded by proposed period, with each break and its bootstrap support.
 
-    Bars are each year's content tokens (the evidence a year brings); a
-    dashed line sits in the middle of the gap where a period breaks, marked
-    with the share of bootstrap replicates that break in the same gap (in
+    Bars are each year's content tokens (the evidence a year brings); each
+    period is shaded over the years it covers as an era (its range: to the
+    year before the next period's first speech), and a dashed line sits
+    where the ranges break, marked with the share of bootstrap replicates
+    that break in the same gap between two years with speeches (in
     brackets: within one gap). Each period is labelled with its years and
     its top terms; labels that would meet go to a second or third row.
 
@@ -1871,7 +1873,8 @@ def plot_periods(result, *, ax=None, lang: str = "zh") -> FigureDisplay:
     ax.bar(years["year"], years["n_tokens"] / 1000, width=0.8, color=[colors[p] for p in years["period"]],
            alpha=0.85, zorder=2)
     for row in periods.itertuples(index=False):
-        ax.axvspan(row.first - 0.5, row.last + 0.5, color=colors[row.period], alpha=0.10, linewidth=0, zorder=0)
+        ax.axvspan(row.range_first - 0.5, row.range_last + 0.5, color=colors[row.period], alpha=0.10, linewidth=0,
+                   zorder=0)
     pad = _pad(first, last)
     ax.set_xlim(first - pad, last + pad)
     ax.set_xlabel(text["year"])
@@ -1905,7 +1908,7 @@ def plot_periods(result, *, ax=None, lang: str = "zh") -> FigureDisplay:
         label = row.period + ("\n" + "、".join(terms) if terms else "")
         labels.append(((row.first + row.last) / 2, label))
     label_rows = rows_for([(x * per_year, text_em(label) * size) for x, label in labels])
-    marks = [((b.after + b.before) / 2, f"{b.support:.0%}\n({b.support_near:.0%})")
+    marks = [(b.before - 0.5, f"{b.support:.0%}\n({b.support_near:.0%})")
              for b in boundaries.itertuples(index=False) if result.n_boot]
     mark_size = 6.5
     mark_rows = rows_for([(x * per_year, text_em(mark) * mark_size) for x, mark in marks])
@@ -1920,7 +1923,7 @@ def plot_periods(result, *, ax=None, lang: str = "zh") -> FigureDisplay:
         ax.annotate(label, (x, 1), xycoords=top, xytext=(0, -2 - row * label_pt), textcoords="offset points",
                     ha="center", va="top", fontsize=size, linespacing=1.15, color="#222222", zorder=4)
     for b in boundaries.itertuples(index=False):
-        ax.axvline((b.after + b.before) / 2, color=PALETTE["note"], linestyle="--", linewidth=0.9, zorder=3)
+        ax.axvline(b.before - 0.5, color=PALETTE["note"], linestyle="--", linewidth=0.9, zorder=3)
     for (x, mark), row in zip(marks, mark_rows, strict=True):
         ax.annotate(mark, (x, 1), xycoords=top, xytext=(0, -2 - n_label_rows * label_pt - row * mark_pt),
                     textcoords="offset points", ha="center", va="top", fontsize=mark_size, color=PALETTE["accent"],

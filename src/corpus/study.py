@@ -49,7 +49,7 @@ from pathlib import Path
 from . import config
 from .errors import CorpusError
 from .files import write_bytes_atomic
-from .periods import CONGRESS_ERAS, ERA_SCHEMES, PLAN_ERAS, check_ranges
+from .periods import CONGRESS_ERAS, ERA_SCHEMES, PLAN_ERAS, check_ranges, era_span
 
 STUDY_FILE = "corpus.toml"
 
@@ -300,7 +300,10 @@ def write_ranges(data_dir: str | Path, ranges: Mapping[str, Sequence[int]]) -> P
 
     The file gets ``[eras] by = "ranges"`` and an ``[eras.ranges]`` table of
     exactly ``ranges``; every other table, key and comment is kept (the old
-    ``[eras]`` keys go, their comments stay). A folder without the file gets
+    ``[eras]`` keys go, their comments stay). Each era that ``[compare]
+    pairs`` name becomes the range that holds it whole (``"2011"`` →
+    ``"2006-2011"``) when the two eras of a pair fall in two different
+    ranges; otherwise the pair is refused. A folder without the file gets
     one with these two tables only. The result is read back and checked as
     :func:`read_study` checks it before anything is written.
 
@@ -358,7 +361,14 @@ def write_ranges(data_dir: str | Path, ranges: Mapping[str, Sequence[int]]) -> P
     text = path.read_bytes().decode("utf-8-sig") if path.exists() else ""
     raw = tomllib.loads(text)
     wanted = {**raw, "eras": {"by": "ranges", "ranges": {label: list(span) for label, span in checked.items()}}}
-    new = _replace_eras(text, checked)
+    pairs = raw.get("compare", {}).get("pairs") if isinstance(raw.get("compare"), dict) else None
+    if isinstance(pairs, list) and all(isinstance(p, list) and len(p) == 2
+                                       and all(isinstance(e, str | int) for e in p) for p in pairs):
+        carried = _pairs_into_ranges(pairs, checked)
+        if carried != pairs:  # the compared eras become the ranges that hold them
+            wanted["compare"] = {**raw["compare"], "pairs": carried}
+    new = _replace_eras(text, checked, compare=wanted.get("compare") if wanted.get("compare") != raw.get("compare")
+                        else None)
     if _loads_or_none(new) != wanted:  # [eras] written as dotted keys or an inline table: write the file anew
         new = _dump_toml(wanted)
     try:
@@ -379,8 +389,9 @@ def _loads_or_none(text: str) -> dict | None:
 _HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(?:#.*)?$")
 
 
-def _replace_eras(text: str, ranges: dict[str, tuple[int, int]]) -> str:
-    """``text`` with the key lines of [eras] and [eras.ranges] replaced by the ranges; comments and the rest kept."""
+def _replace_eras(text: str, ranges: dict[str, tuple[int, int]], *, compare: dict | None = None) -> str:
+    """``text`` with the key lines of [eras] and [eras.ranges] replaced by the ranges (and those of [compare] by
+    ``compare``, when given); comments and the rest kept."""
     newline = "\r\n" if "\r\n" in text else "\n"
     lines = text.splitlines()
     tables: list[tuple[str | None, list[str]]] = [(None, [])]  # (table name, its lines after the header)
@@ -392,19 +403,52 @@ def _replace_eras(text: str, ranges: dict[str, tuple[int, int]]) -> str:
             tables[-1][1].append(line)
     new_keys = {"eras": ['by = "ranges"'],
                 "eras.ranges": [f"{_toml(label)} = [{first}, {last}]" for label, (first, last) in ranges.items()]}
+    if compare is not None:
+        new_keys["compare"] = [f"{_key(key)} = {_toml(value)}" for key, value in compare.items()]
     out: list[str] = []
     for name, block in tables:
         if name in new_keys:
             kept = [line for line in block[1:] if not line.strip() or line.lstrip().startswith("#")]
             block = [block[0], *new_keys.pop(name), *kept]
             if name == "eras" and "eras.ranges" in new_keys and not any(n == "eras.ranges" for n, _ in tables):
-                block += ["", "[eras.ranges]", *new_keys.pop("eras.ranges")]
+                trailing = len(block) - len(_without_trailing_blanks(block))  # the blank lines before the next table
+                block = [*block[:len(block) - trailing], "", "[eras.ranges]", *new_keys.pop("eras.ranges"),
+                         *block[len(block) - trailing:]]
         out.extend(block)
     for name, keys in new_keys.items():  # no such table in the file: append it
         if out and out[-1].strip():
             out.append("")
         out.extend([f"[{name}]", *keys])
     return newline.join(out) + (newline if out else "")
+
+
+def _without_trailing_blanks(lines: list[str]) -> list[str]:
+    while lines and not lines[-1].strip():
+        lines = lines[:-1]
+    return lines
+
+
+def _pairs_into_ranges(pairs, ranges: dict[str, tuple[int, int]]) -> list[list[str]]:
+    """Each compared era as the range that holds it whole (``"2011"`` → ``"2006-2011"``); a pair that cannot be
+    carried over (an era outside every range, or both eras in one range) is left as it is, to be refused."""
+    def holding(label: str) -> str | None:
+        if label in ranges:
+            return label
+        for by in ("year", "plan", "congress"):
+            try:
+                first, last = era_span(label, by=by)
+            except ValueError:
+                continue
+            return next((name for name, (lo, hi) in ranges.items() if lo <= first and last <= hi), None)
+        return None
+
+    carried = []
+    for pair in pairs:
+        new = [holding(str(label)) for label in pair]
+        new = new if None not in new and new[0] != new[1] else list(pair)
+        if new not in carried:  # 2011:2023 and 2010:2022 may become the same pair of ranges
+            carried.append(new)
+    return carried
 
 
 def _dump_toml(raw: dict) -> str:
@@ -474,6 +518,10 @@ def _parse_by(eras: dict, shown: str) -> str | dict[str, tuple[int, int]]:
     ranges = _typed(eras.get("ranges", {}), dict, f"{shown}: [eras] ranges =",
                     '[eras.ranges] with "改革开放初期" = [1978, 1991]')
     by = eras.get("by")
+    if by == "periods":  # the issue's wording, and what a user who ran `corpus periods` may well type
+        raise CorpusError(f'{shown}: [eras] by = "periods": the periods are proposed by `corpus periods`, and '
+                          '`corpus periods --save` writes them here as [eras.ranges] (by = "ranges"), so that the '
+                          'eras stay put as speeches are added; run it, or use by = "auto"')
     if by is not None:
         by = _check_choice(_typed(by, str, f"{shown}: [eras] by =", 'by = "plan"'),
                            f"{shown}: [eras] by =", BY_VALUES, "an era scheme")
