@@ -170,6 +170,7 @@ def test_same_seed_same_support(four):
     ({"k": 5}, "--k 5 is more periods than years with speeches (4); give --k 4 or fewer"),
     ({"max_k": 1}, "--max must be a whole number of at least 2, not 1"),
     ({"n_boot": -1}, "--boot must be a whole number of at least 0, not -1"),
+    ({"n_boot": 10_001}, "--boot must be at most 10,000 replicates, not 10,001"),
 ])
 def test_bad_options_are_one_line(four, options, message):
     with pytest.raises(CorpusError) as caught:

@@ -16,9 +16,11 @@ from corpus.collocates import (
     collocate_lines,
     collocate_shift,
     collocates,
+    gained_and_lost,
     top_collocates,
 )
 from corpus.errors import CorpusError
+from corpus.kwic import kwic
 from corpus.load import load_docs
 from corpus.plots import MAX_HEIGHT_IN, collocate_rows, plot_collocates
 from corpus.segment import segment_docs
@@ -119,6 +121,15 @@ def test_the_window_never_crosses_a_paragraph(tmp_path):
         assert table.attrs["eras"]["2006"]["span"] == 1
 
 
+def test_a_window_longer_than_any_paragraph_is_the_whole_paragraph_and_returns_at_once(corpus_frames):
+    """`--window 1000000000000` ran a step per token of the window (> 300 s on the shipped corpus)."""
+    tokens, docs, _ = corpus_frames
+    paragraph_long = collocates(tokens, docs, "工会", window=10**12, min_count=1)
+    assert paragraph_long.drop(columns=["example_doc", "example"]).equals(
+        collocates(tokens, docs, "工会", window=200, min_count=1).drop(columns=["example_doc", "example"]))
+    assert paragraph_long.attrs["eras"]["2006"]["span"] == 9  # every content token of the paragraphs with 工会
+
+
 def test_min_count_keeps_a_collocate_of_any_era_in_every_era_with_the_term(corpus_frames):
     tokens, docs, _ = corpus_frames
     table = collocates(tokens, docs, "工会", window=2, min_count=4)
@@ -166,6 +177,114 @@ def test_every_row_has_its_lines_exactly_f_xy_of_them(corpus_frames):
     ]
     assert lines[["doc_id", "year", "era", "para", "pos", "collocate_pos"]].iloc[0].tolist() == [
         "a", 2006, "2006", 1, 7, 5]
+
+
+def test_a_collocate_after_the_last_occurrence_is_paired_with_that_occurrence(corpus_frames):
+    tokens, docs, _ = corpus_frames
+    # 主人 (b, token 12) follows the corpus's last 工会 (b, token 10), two tokens away; the 工会 at token 2 is
+    # eight tokens before it and outside its ±2 window.
+    (line,) = collocate_lines(tokens, docs, "工会", "主人", window=2).to_dict("records")
+    assert (line["pos"], line["line"]) == (10, "权益。职工是【工会】的【主人】。")
+    assert line == {"doc_id": "b", "year": 2011, "era": "2011", "para": 1, "pos": 10, "collocate_pos": 12,
+                    "start": 19, "line": "权益。职工是【工会】的【主人】。"}
+    table = collocates(tokens, docs, "工会", window=2, min_count=1)
+    assert _row(table, "2011", "主人")[["example_doc", "example"]].tolist() == ["b", "权益。职工是【工会】的【主人】。"]
+
+
+# Tokens of a second fixture (speech a: 工会 at 2, 10, 16; b: 工会 at 4, 8, 13, the corpus's last):
+# a ¶1  工会 服务 职工 ，关心 职工 生活 。| 工会 团结 职工 。   ¶2 职工 信任 工会 。
+# b ¶1  职工 是 工会 的 主人 ，工会 维护 职工 权益 。          ¶2 工会 服务 群众 。
+NEAR_TEXTS = {
+    "a.txt": "同志们：\n工会服务职工，关心职工生活。工会团结职工。\n\n职工信任工会。\n",
+    "b.txt": "同志们：\n职工是工会的主人，工会维护职工权益。\n\n工会服务群众。\n",
+}
+NEAR_METADATA = "id,file,year,title\na,a.txt,2006,甲\nb,b.txt,2011,乙\n"
+
+
+@pytest.fixture(scope="module")
+def near_frames(tmp_path_factory):
+    folder = write_corpus(tmp_path_factory.mktemp("near") / "d", NEAR_TEXTS, NEAR_METADATA)
+    docs = clean_docs(load_docs(folder, by="year"))
+    return segment_docs(docs), docs
+
+
+def test_the_second_fixture_is_segmented_as_counted_by_hand(near_frames):
+    tokens, _ = near_frames
+    assert [(p, t) for p, t in zip(tokens["pos"], tokens["token"], strict=True) if t == "工会"] == [
+        (2, "工会"), (10, "工会"), (16, "工会"), (4, "工会"), (8, "工会"), (13, "工会")]
+    assert tokens[tokens["doc_id"] == "b"]["token"].tolist()[12:] == ["。", "工会", "服务", "群众", "。"]
+
+
+def test_a_sentence_window_line_pairs_the_collocate_with_a_node_of_its_sentence(near_frames):
+    tokens, docs = near_frames
+    # 生活 (a, 8) is one content token from the 工会 at 10, but that one begins the next sentence.
+    (line,) = collocate_lines(tokens, docs, "工会", "生活", window="sentence").to_dict("records")
+    assert (line["pos"], line["collocate_pos"]) == (2, 8)
+    assert line["line"] == "【工会】服务职工，关心职工【生活】。工会团结职工"
+    assert line["start"] == 6
+
+
+def test_a_collocate_after_the_last_occurrence_never_borrows_another_paragraphs(near_frames):
+    tokens, docs = near_frames
+    # 群众 (b, 15) follows the last 工会 (b, 13) in paragraph 2; the 工会 before (b, 8) is in paragraph 1.
+    lines = collocate_lines(tokens, docs, "工会", "群众", window=5)
+    assert lines[["para", "pos", "collocate_pos"]].values.tolist() == [[2, 13, 15]]
+    assert lines["line"].tolist() == ["【工会】服务【群众】。"]
+    assert lines["start"].tolist() == [26]
+
+
+def _tokens_between(tokens: pd.DataFrame, doc_id: str, a: int, b: int) -> pd.DataFrame:
+    return tokens[(tokens["doc_id"] == doc_id) & tokens["pos"].between(min(a, b), max(a, b))]
+
+
+@pytest.mark.parametrize("window", [1, 2, 3, "sentence"])
+def test_every_line_of_every_row_holds_the_term_and_the_collocate_within_the_window(near_frames, window):
+    tokens, docs = near_frames
+    table = collocates(tokens, docs, "工会", window=window, min_count=1)
+    checked = 0
+    for row in table[table["f_xy"] > 0].itertuples(index=False):
+        lines = collocate_lines(tokens, docs, "工会", row.collocate, window=window, era=row.era)
+        assert len(lines) == row.f_xy
+        assert (row.example_doc, row.example) == (lines["doc_id"].iloc[0], lines["line"].iloc[0])
+        for line in lines.itertuples(index=False):
+            between = _tokens_between(tokens, line.doc_id, line.pos, line.collocate_pos)
+            ends = between.set_index("pos")["token"]
+            assert (ends[line.pos], ends[line.collocate_pos]) == ("工会", row.collocate)
+            assert between["para"].nunique() == 1
+            if window == "sentence":
+                assert not between["token"].isin(list("。！？；")).any()
+            else:
+                assert (~between["is_stop"]).sum() - 1 <= window  # content tokens from the term to the collocate
+            assert line.line.count("【") == 2
+            assert "【工会】" in line.line and f"【{row.collocate}】" in line.line
+            checked += 1
+    assert checked == table["f_xy"].sum() > 0
+
+
+def test_collocate_lines_are_among_the_kwic_lines_of_their_era(corpus_frames):
+    tokens, docs, _ = corpus_frames
+    table = collocates(tokens, docs, "工会", window=2, min_count=1)
+    for row in table[table["kept"]].itertuples(index=False):
+        lines = collocate_lines(tokens, docs, "工会", row.collocate, window=2, era=row.era)
+        matches = kwic(docs[docs["era"] == row.era], "工会")  # what `corpus kwic 工会 --era ERA` prints
+        assert set(zip(lines["doc_id"], lines["start"], strict=True)) <= set(
+            zip(matches["doc_id"], matches["start"], strict=True))
+    lines = collocate_lines(tokens, docs, "工会", "职工", window=2, era="2011")
+    assert lines[["doc_id", "pos", "start"]].values.tolist() == [["b", 2, 6], ["b", 10, 19]]
+    assert kwic(docs[docs["era"] == "2011"], "工会")[["doc_id", "start"]].values.tolist() == [["b", 6], ["b", 19]]
+
+
+def test_gained_and_lost_keeps_each_sides_largest_changes(corpus_frames):
+    tokens, docs, _ = corpus_frames
+    shift = collocate_shift(collocates(tokens, docs, "工会", window=2, min_count=1), first="2006", second="2011")
+    both = gained_and_lost(shift, top_n=2)
+    assert both[["direction", "first", "second", "collocate", "f_xy_first", "f_xy_second"]].values.tolist() == [
+        ["gained", "2006", "2011", "主人", 0, 1], ["gained", "2006", "2011", "权益", 0, 1],
+        ["lost", "2006", "2011", "服务", 1, 0], ["lost", "2006", "2011", "团结", 1, 0]]
+    assert gained_and_lost(shift, top_n=0).columns.tolist() == ["direction", "first", "second", *shift.columns]
+    assert len(gained_and_lost(shift, top_n=0)) == 0
+    with pytest.raises(CorpusError, match="^top_n must be 0 or more, not -1$"):
+        gained_and_lost(shift, top_n=-1)
 
 
 def test_shift_ranks_gains_and_losses_with_half_counts_for_absent_pairs(corpus_frames):
@@ -302,6 +421,30 @@ def test_cli_csv_and_lines(corpus_frames, capsys):
     assert captured.out.splitlines() == ["b  2011  2011  【工会】要维护【职工】权益。职工是",
                                          "b  2011  2011  维护职工权益。【职工】是【工会】的主人。"]
     assert captured.err == "2 co-occurrences of 工会 with 职工 in 1 speech\n"
+    assert corpus.cli.main([*base, "--lines", "职工", "--era", "2011", "--csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "doc_id,year,era,para,pos,collocate_pos,start,line",
+        "b,2011,2011,1,2,5,6,【工会】要维护【职工】权益。职工是",     # start: the offset `corpus kwic` finds 工会 at
+        "b,2011,2011,1,10,8,19,维护职工权益。【职工】是【工会】的主人。"]
+
+
+@needs_cli
+def test_cli_csv_with_compare_adds_the_gained_and_lost_table(corpus_frames, capsys):
+    _, _, folder = corpus_frames
+    base = ["collocates", "工会", "--by", "year", "--window", "2", "--min-count", "1", "--csv", "--data", str(folder)]
+    assert corpus.cli.main([*base, "--compare", "2006:2011", "--shift", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("era,term,collocate,") and len(out) == 1 + 9 + 1 + 1 + 2  # 9 kept rows
+    # 主人: logDice NaN -> 14 + log2(2/3), change log2(3.75); 服务: 14 + log2(2/5) -> NaN, change log2(2/3).
+    assert out[10:] == [
+        "",
+        "direction,first,second,collocate,f_xy_first,f_xy_second,f_y_first,f_y_second,value_first,value_second,"
+        "change",
+        "gained,2006,2011,主人,0,1,0,1,,13.4150,1.9069",
+        "lost,2006,2011,服务,1,0,1,0,12.6781,,-0.5850",
+    ]
+    assert corpus.cli.main([*base, "--compare", "2006:2011", "--shift", "0"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1 + 9  # --shift 0: no gained and lost table
 
 
 @needs_cli
@@ -312,6 +455,7 @@ def test_cli_csv_and_lines(corpus_frames, capsys):
                "segmentation splits to the lexicon"),
     (["工会", "--era", "2019"], "error: no era '2019'; eras are: 2006, 2011, 2023 (--by chooses the grouping)"),
     (["工会", "--compare", "2006:2023"], "error: the term does not occur in era 2023; choose among: 2006, 2011"),
+    (["工会", "--shift", "-1"], "error: --shift must be 0 (no gained and lost list) or more, not -1; e.g. --shift 5"),
 ])
 def test_cli_errors_are_one_line(corpus_frames, capsys, extra, message):
     _, _, folder = corpus_frames

@@ -38,6 +38,10 @@ def test_kwic_width_zero_is_the_match_alone_and_a_negative_width_is_one_line(tmp
 
     assert main(["kwic", "工会", "--width", "-3", "--data", str(config.DATA_DIR)]) == 1
     assert capsys.readouterr().err == "error: width must be at least 0 characters of context, not -3\n"
+    # A width far beyond any text: the lines are the texts themselves, not padded to the width (a MemoryError).
+    assert main(["kwic", "十二五", "--width", str(10**12), "--color", "never", "--data", str(config.DATA_DIR)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 5 and max(map(len, out)) < 20_000  # 十二五 five times; each line at most two texts long
 
 
 def test_kwic_pattern_in_either_script_and_never_inside_numerals():

@@ -74,6 +74,7 @@ from .keyness import keyness
 VOCABULARY = 500
 MAX_K = 6
 N_BOOT = 200
+MAX_BOOT = 10_000  # bootstrap replicates at most (each one segments the years again)
 TOP_N = 5
 # Terms of a period shown beside it (periods table, figure).
 SHOWN_TERMS = 3
@@ -333,6 +334,8 @@ def _check_options(*, k, max_k, vocabulary, n_boot, top_n) -> None:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | np.integer)
                                   or value < least):
             raise CorpusError(f"{name} must be a whole number of at least {least}, not {value!r}")
+    if n_boot > MAX_BOOT:  # each replicate segments every year again: 10**12 of them never end
+        raise CorpusError(f"--boot must be at most {MAX_BOOT:,} replicates, not {n_boot:,}")
 
 
 def _units(tokens: pd.DataFrame, docs: pd.DataFrame, *, vocabulary: int, single_speech_paragraphs: bool) -> _Units:

@@ -273,8 +273,9 @@ def cmd_kwic(args: argparse.Namespace) -> int:
         return 0
     color = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     start, end = ("\033[1;31m", "\033[0m") if color else ("【", "】")
+    pad = int(table["left"].str.len().max()) if len(table) else 0  # not --width: it may be far longer than a text
     for row in table.itertuples(index=False):
-        print(f"{row.doc_id}  {row.year}  {row.left:>{args.width}}{start}{row.match}{end}{row.right}")
+        print(f"{row.doc_id}  {row.year}  {row.left:>{pad}}{start}{row.match}{end}{row.right}")
     print(f"{len(table)} match{'es' * (len(table) != 1)} in {table['doc_id'].nunique()} speech"
           f"{'es' * (table['doc_id'].nunique() != 1)}", file=sys.stderr)
     return 0
@@ -573,8 +574,10 @@ def cmd_collocates(args: argparse.Namespace) -> int:
     the sentence. --lines COLLOCATE prints every co-occurrence behind a row (the lines of
     `corpus kwic TERM --era ERA` in which the collocate is near the term).
     """
-    from .collocates import collocate_lines, collocate_shift, collocates, top_collocates
+    from .collocates import collocate_lines, collocate_shift, collocates, gained_and_lost, top_collocates
 
+    if args.shift < 0:
+        raise CorpusError(f"--shift must be 0 (no gained and lost list) or more, not {args.shift}; e.g. --shift 5")
     docs = _cleaned_docs(args)
     tokens = _tokens(args, docs)
     if args.lines is not None:
@@ -607,6 +610,10 @@ def cmd_collocates(args: argparse.Namespace) -> int:
     if args.csv:
         table[table["kept"]].drop(columns="kept").to_csv(sys.stdout, index=False, lineterminator="\n",
                                                           float_format="%.4f")
+        if args.shift_eras and args.shift:
+            print()
+            gained_and_lost(shift, top_n=args.shift).to_csv(sys.stdout, index=False, lineterminator="\n",
+                                                            float_format="%.4f")
         return 0
     if args.out is not None:
         from .plots import plot_collocates, save_figure
@@ -635,10 +642,9 @@ def cmd_collocates(args: argparse.Namespace) -> int:
     if shift is not None and args.shift > 0:
         print(f"\ngained and lost most, {first} → {second} (change in {args.measure}; "
               f"co-occurrences {first} → {second})")
-        gained, lost = shift[shift["change"] > 0].head(args.shift), shift[shift["change"] < 0].tail(args.shift)[::-1]
-        for sign, rows in (("+", gained), ("-", lost)):
-            for row in rows.itertuples(index=False):
-                print(f"  {sign} {_pad(row.collocate, 14)}{row.f_xy_first:>4} → {row.f_xy_second:<4}{row.change:+8.2f}")
+        for row in gained_and_lost(shift, top_n=args.shift).itertuples(index=False):
+            sign = "+" if row.direction == "gained" else "-"
+            print(f"  {sign} {_pad(row.collocate, 14)}{row.f_xy_first:>4} → {row.f_xy_second:<4}{row.change:+8.2f}")
     option = "" if window == 5 else f" --window {window}"
     print(f"\nthe lines behind a row: corpus collocates {args.term} --lines COLLOCATE --era ERA{option} "
           f"(they are among the lines of corpus kwic {args.term} --era ERA)")
@@ -663,6 +669,9 @@ def cmd_periods(args: argparse.Namespace) -> int:
                              top_n=args.top, random_state=args.seed)
     periods, terms = result.periods, result.terms
     saved = write_ranges(args.data, result.ranges) if args.save else None
+    if saved and (carried := read_study(args.data).compare) != study.compare:
+        shown = ", ".join(f"{a}:{b}" for a, b in carried)
+        print(f"the compared eras are now the ranges that hold them: {shown} ([compare] pairs)", file=sys.stderr)
     if args.out is not None:
         from .plots import plot_periods, save_figure
 
@@ -914,12 +923,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", dest="shift_eras", metavar="FIRST:SECOND",
                    help="the two eras whose gained and lost collocates to list (default: first:last era with the term)")
     p.add_argument("--shift", type=int, default=5, metavar="N",
-                   help="gained and lost collocates to list, each (default: %(default)s; 0: none)")
+                   help="gained and lost collocates to list, each (default: %(default)s; 0: none; not negative)")
     p.add_argument("--lines", metavar="COLLOCATE", help="print every co-occurrence of TERM with COLLOCATE instead")
     _add_figure(p, "collocates")
     p.add_argument("--csv", action="store_true",
                    help="every kept row with every column (era,term,collocate,f_xy,f_x,f_y,n,span,logdice,mi,g2,docs,"
-                        "example_doc,example); with --lines, the lines")
+                        "example_doc,example); with --compare, a blank line, then the gained and lost collocates "
+                        "(direction,first,second,collocate,f_xy_first,f_xy_second,f_y_first,f_y_second,value_first,"
+                        "value_second,change; --shift of each); with --lines, the lines (doc_id,year,era,para,pos,"
+                        "collocate_pos,start,line: start is the term's offset, as in corpus kwic)")
     _add_by(p)
     _add_engine(p)
     _add_data(p)

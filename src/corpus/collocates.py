@@ -58,7 +58,7 @@ example      str    its tokens, the term and the collocate in 【】 ("" if none
 
 A collocate kept in any era has a row in every era where the term occurs (``kept`` false, ``f_xy``
 perhaps 0), so that eras compare; :func:`top_collocates` shows the kept rows.
-:func:`collocate_shift` gives the collocates that gained and lost most between two eras;
+:func:`collocate_shift` compares two eras, :func:`gained_and_lost` keeps the collocates that gained and lost most;
 :func:`collocate_lines` the lines behind one row, exactly ``f_xy`` of them.
 """
 
@@ -178,7 +178,7 @@ def collocates(tokens: pd.DataFrame, docs: pd.DataFrame, term: str, *, window: i
     table = _add_measures(table)
     table["docs"] = _pair_docs(arrays, inside, n_words, grid)
     table["kept"] = table["f_xy"] >= min_count
-    table[["example_doc", "example"]] = _examples(arrays, inside, grid, n_words)
+    table[["example_doc", "example"]] = _examples(arrays, inside, grid, n_words, window)
     table = sort_collocates(table, measure=measure, eras=eras)
     table.attrs.update(eras=summary, window=window, min_count=int(min_count), term=name)
     return table
@@ -269,16 +269,60 @@ def collocate_shift(table: pd.DataFrame, *, first: str, second: str, measure: st
     return shift
 
 
+def gained_and_lost(shift: pd.DataFrame, *, top_n: int = 5) -> pd.DataFrame:
+    """The ``top_n`` collocates that gained most and the ``top_n`` that lost most, from :func:`collocate_shift`.
+
+    Parameters
+    ----------
+    shift : pandas.DataFrame
+        The frame of :func:`collocate_shift` (its ``attrs`` name the eras).
+    top_n : int
+        Rows on each side; 0 gives none.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``direction`` (``"gained"`` or ``"lost"``), ``first``, ``second`` (the eras), then the columns of
+        ``shift``: the gains largest first, then the losses largest first. A collocate whose measure did
+        not change is neither.
+
+    Raises
+    ------
+    CorpusError
+        For a negative ``top_n``.
+
+    Examples
+    --------
+    >>> s = pd.DataFrame({"collocate": ["x", "y", "z"], "change": [1.5, 0.0, -2.0]})
+    >>> gained_and_lost(s, top_n=1)[["direction", "collocate", "change"]].values.tolist()
+    [['gained', 'x', 1.5], ['lost', 'z', -2.0]]
+    """
+    if isinstance(top_n, bool) or not isinstance(top_n, (int, np.integer)) or top_n < 0:
+        raise CorpusError(f"top_n must be 0 or more, not {top_n!r}")
+    gained = shift[shift["change"] > 0].head(top_n).assign(direction="gained")
+    lost = shift[shift["change"] < 0].tail(top_n).iloc[::-1].assign(direction="lost")
+    both = pd.concat([gained, lost], ignore_index=True).assign(first=shift.attrs.get("first", ""),
+                                                               second=shift.attrs.get("second", ""))
+    return both[["direction", "first", "second", *shift.columns]]
+
+
 def collocate_lines(tokens: pd.DataFrame, docs: pd.DataFrame, term: str, collocate: str, *,
                     window: int | str = 5, era: str | None = None, context: int = EXAMPLE_CONTEXT) -> pd.DataFrame:
     """The lines behind a row of the collocates frame: one per co-occurrence counted in ``f_xy``.
 
     Each line shows the counted collocate token and the nearest occurrence of the term in whose
     window it lies, with ``context`` tokens (of every kind) either side, within the paragraph.
+    ``start`` is that occurrence's character offset in the speech's ``text_clean``, as
+    :func:`corpus.kwic.kwic` gives it: for a literal term, every line is the match of
+    ``corpus kwic TERM --era ERA`` in speech ``doc_id`` at ``start``.
 
     Parameters
     ----------
-    tokens, docs, term, window
+    tokens, window
+        As for :func:`collocates`.
+    docs : pandas.DataFrame
+        The cleaned docs frame (``id, year, era, text_clean``) that ``tokens`` was segmented from.
+    term : str
         As for :func:`collocates`.
     collocate : str
         The collocate token (exactly).
@@ -290,15 +334,19 @@ def collocate_lines(tokens: pd.DataFrame, docs: pd.DataFrame, term: str, colloca
     Returns
     -------
     pandas.DataFrame
-        ``doc_id, year, era, para, pos, collocate_pos, line`` (``pos`` is the term's token position in the
-        speech), in docs order then position; ``line`` has the term and the collocate in 【】.
+        ``doc_id, year, era, para, pos, collocate_pos, start, line`` (``pos`` is the term's token position in
+        the speech, ``start`` its character offset), in docs order then position; ``line`` has the term and
+        the collocate in 【】.
 
     Raises
     ------
     CorpusError
-        For an unknown era, or the arguments :func:`collocates` rejects.
+        For an unknown era, docs without ``text_clean`` or whose text ``tokens`` does not spell, or the
+        arguments :func:`collocates` rejects.
     """
     window = check_window(window)
+    if "text_clean" not in docs.columns:
+        raise CorpusError("docs has no text_clean column; pass the cleaned docs frame (clean_docs)")
     arrays = _arrays(tokens, docs, term, sentences=window == SENTENCE)
     eras = arrays["eras"]
     inside = _window_positions(arrays, window)
@@ -307,7 +355,7 @@ def collocate_lines(tokens: pd.DataFrame, docs: pd.DataFrame, term: str, colloca
         if str(era) not in map(str, eras):
             raise CorpusError(f"no era {era!r}; eras are: {', '.join(map(str, eras))}")
         hits = hits[np.array(eras, dtype=object)[arrays["era"][hits]].astype(str) == str(era)]
-    nodes = _nearest_node(arrays, hits)
+    nodes = _nearest_node(arrays, hits, window)
     year = dict(zip(docs["id"].astype(str), docs["year"], strict=True))
     doc_ids = arrays["doc_names"][arrays["doc"][hits]]
     full = arrays["full_index"]
@@ -315,8 +363,9 @@ def collocate_lines(tokens: pd.DataFrame, docs: pd.DataFrame, term: str, colloca
         "doc_id": doc_ids, "year": [year[d] for d in doc_ids],
         "era": np.array(eras, dtype=object)[arrays["era"][hits]], "para": arrays["para"][full[hits]],
         "pos": arrays["pos"][full[nodes]], "collocate_pos": arrays["pos"][full[hits]],
+        "start": _offsets(arrays, docs, nodes),
         "line": [_line(arrays, a, b, context) for a, b in zip(nodes, hits, strict=True)],
-    }, columns=["doc_id", "year", "era", "para", "pos", "collocate_pos", "line"])
+    }, columns=["doc_id", "year", "era", "para", "pos", "collocate_pos", "start", "line"])
 
 
 # --------------------------------------------------------------------------- internals
@@ -381,13 +430,17 @@ def _window_positions(arrays: dict, window: int | str) -> np.ndarray:
         inside = np.isin(sentence, sentence[node]) & ~node
         return np.flatnonzero(inside)
     paragraph, at = arrays["paragraph"], np.flatnonzero(node)
-    inside = np.zeros(len(node), dtype=bool)
-    for step in range(1, window + 1):
-        for other in (at - step, at + step):
-            ok = (other >= 0) & (other < len(node))
-            other, origin = other[ok], at[ok]
-            inside[other[paragraph[other] == paragraph[origin]]] = True
-    return np.flatnonzero(inside & ~node)
+    if not len(at):
+        return at
+    # A position is inside when the nearest node on either side is within the window and in its paragraph
+    # (paragraphs are runs of positions, so a farther node of the paragraph never helps): one pass, whatever
+    # the window (a step per token of the window made --window 10**12 run for ever).
+    position = np.arange(len(node))
+    right = np.searchsorted(at, position)
+    before, after = at[np.maximum(right - 1, 0)], at[np.minimum(right, len(at) - 1)]
+    near_before = (right > 0) & (position - before <= window) & (paragraph[before] == paragraph)
+    near_after = (right < len(at)) & (after - position <= window) & (paragraph[after] == paragraph)
+    return np.flatnonzero((near_before | near_after) & ~node)
 
 
 def _lookup(keys: np.ndarray, values: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -429,33 +482,64 @@ def _pair_docs(arrays: dict, inside: np.ndarray, n_words: int, grid: np.ndarray)
     return _lookup(keys, counts, grid)
 
 
-def _nearest_node(arrays: dict, hits: np.ndarray) -> np.ndarray:
-    """For each content position in a window, the nearest node of the same paragraph (the earlier on a tie)."""
+def _nearest_node(arrays: dict, hits: np.ndarray, window: int | str) -> np.ndarray:
+    """For each content position inside a window, the nearest node in whose window it lies (the earlier on a tie).
+
+    That is the nearest node of its paragraph (of its sentence, for the sentence window): a window of N tokens
+    holds every position of the paragraph at most N away, so the nearest one holds it whenever any node's does.
+    """
     at = np.flatnonzero(arrays["node"])
-    if not len(hits):
-        return hits
-    right = np.minimum(np.searchsorted(at, hits), len(at) - 1)
-    left = np.maximum(right - 1, 0)
-    right = np.where(at[right] < hits, left, right)  # past the last node
-    paragraph = arrays["paragraph"]
-    left_ok = (at[left] < hits) & (paragraph[at[left]] == paragraph[hits])
-    right_ok = (at[right] > hits) & (paragraph[at[right]] == paragraph[hits])
-    take_right = right_ok & (~left_ok | (at[right] - hits < hits - at[left]))
-    return np.where(take_right, at[right], at[left])
+    unit = arrays["sentence"] if window == SENTENCE else arrays["paragraph"]
+    after = np.searchsorted(at, hits)  # a hit is never a node: at[after - 1] < hit < at[after]
+    left, right = at[np.maximum(after - 1, 0)], at[np.minimum(after, len(at) - 1)]
+    left_ok = (after > 0) & (unit[left] == unit[hits])
+    right_ok = (after < len(at)) & (unit[right] == unit[hits])
+    take_right = right_ok & (~left_ok | (right - hits < hits - left))
+    return np.where(take_right, right, left)
 
 
-def _examples(arrays: dict, inside: np.ndarray, grid: np.ndarray, n_words: int) -> pd.DataFrame:
+def _examples(arrays: dict, inside: np.ndarray, grid: np.ndarray, n_words: int, window: int | str) -> pd.DataFrame:
     """The first co-occurrence of each (era, word) of ``grid``, as ``example_doc, example``."""
     keys = arrays["era"][inside].astype(np.int64) * n_words + arrays["word"][inside]
     first_keys, first = np.unique(keys, return_index=True)
     at = np.minimum(np.searchsorted(first_keys, grid), max(len(first_keys) - 1, 0))
     found = (first_keys[at] == grid) if len(first_keys) else np.zeros(len(grid), dtype=bool)
     hits = inside[first[at[found]]] if len(first_keys) else np.zeros(0, dtype=np.int64)
-    nodes = _nearest_node(arrays, hits)
+    nodes = _nearest_node(arrays, hits, window)
     doc, line = np.full(len(grid), "", dtype=object), np.full(len(grid), "", dtype=object)
     doc[found] = arrays["doc_names"][arrays["doc"][hits]]
     line[found] = [_line(arrays, a, b, EXAMPLE_CONTEXT) for a, b in zip(nodes, hits, strict=True)]
     return pd.DataFrame({"example_doc": doc, "example": line}, index=range(len(grid)))
+
+
+def _offsets(arrays: dict, docs: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+    """The character offset in ``text_clean`` of the token at each content position.
+
+    Tokens are the paragraph's text cut into pieces, whitespace pieces dropped: each token is found
+    where the previous one ended, after whitespace at most.
+    """
+    texts = dict(zip(docs["id"].astype(str), docs["text_clean"], strict=True))
+    full, words, vocabulary = arrays["full_index"], arrays["full_word"], arrays["vocabulary"]
+    paragraph, para = arrays["full_paragraph"], arrays["para"]
+    line_starts: dict[str, list[int]] = {}
+    starts = np.zeros(len(positions), dtype=np.int64)
+    for k, position in enumerate(positions):
+        doc_id, i = arrays["doc_names"][arrays["doc"][position]], full[position]
+        text = texts[doc_id]
+        if doc_id not in line_starts:  # the paragraphs of corpus.clean.paragraphs_of: the non-empty lines
+            lines = text.split("\n")
+            offsets = np.cumsum([0] + [len(line) + 1 for line in lines])
+            line_starts[doc_id] = [int(o) for o, line in zip(offsets, lines, strict=False) if line]
+        cursor = line_starts[doc_id][para[i]]
+        for j in range(int(np.searchsorted(paragraph, paragraph[i])), i + 1):
+            word = vocabulary[words[j]]
+            found = text.find(word, cursor)
+            if found < 0 or (found > cursor and not text[cursor:found].isspace()):
+                raise CorpusError(f"speech {doc_id}'s tokens do not spell its text_clean in paragraph {para[i]}; "
+                                  "segment the same docs frame")
+            cursor = found + len(word)
+        starts[k] = cursor - len(word)
+    return starts
 
 
 def _line(arrays: dict, node: int, hit: int, context: int) -> str:
