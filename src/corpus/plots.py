@@ -1901,12 +1901,12 @@ def plot_periods(result, *, ax=None, lang: str = "zh") -> FigureDisplay:
     size = 7.0
     labels = []
     for row in periods.itertuples(index=False):
-        span = (row.last - row.first + 1) * per_year
+        span = (row.range_last - row.range_first + 1) * per_year
         terms = [t for t in str(row.terms).split("、") if t][:3]
         while len(terms) > 1 and text_em("、".join(terms)) * size > max(span, text_em(row.period) * size):
             terms = terms[:-1]
         label = row.period + ("\n" + "、".join(terms) if terms else "")
-        labels.append(((row.first + row.last) / 2, label))
+        labels.append(((row.range_first + row.range_last) / 2, label))  # over its shade, clear of the breaks
     label_rows = rows_for([(x * per_year, text_em(label) * size) for x, label in labels])
     marks = [(b.before - 0.5, f"{b.support:.0%}\n({b.support_near:.0%})")
              for b in boundaries.itertuples(index=False) if result.n_boot]
