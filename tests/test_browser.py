@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -96,7 +97,11 @@ def test_page_opens_offline_and_explores_a_term(browser, page, shots):
 
     browser.find_element(By.CSS_SELECTOR, "#table-keyness_by_era button.term").click()
     _wait(browser, lambda d: d.find_element(By.ID, "explorer-query").get_attribute("value") == "加强")
-    assert {m.text for m in browser.find_elements(By.CSS_SELECTOR, "#kwic mark")} == {"加强"}
+    _wait(browser, lambda d: {m.text for m in d.find_elements(By.CSS_SELECTOR, "#kwic mark")} == {"加强"})
+    # the jump leaves the explorer's heading below the sticky nav, not under it (audit 19); so does a nav link
+    assert _below_nav(browser, "#explorer h2")
+    browser.find_element(By.CSS_SELECTOR, 'nav a[href="#tables"]').click()
+    assert _below_nav(browser, "#tables h2")
 
     header = browser.find_element(By.CSS_SELECTOR, "#table-documents thead th:nth-child(2)")  # year
     header.click()
@@ -109,8 +114,45 @@ def test_page_opens_offline_and_explores_a_term(browser, page, shots):
     requested = browser.execute_script(
         "return performance.getEntriesByType('resource').map(function (e) { return e.name; })")
     assert [url for url in requested if not url.startswith(("file:", "data:", "blob:"))] == []
-    errors = [entry for entry in browser.get_log("browser") if entry["level"] in ("SEVERE", "ERROR")]
-    assert errors == []
+    # nothing at WARNING or above: no error, and no empty chart's "Infinite extent for field per10k" (audit 19)
+    assert [entry for entry in browser.get_log("browser") if entry["level"] not in ("INFO", "DEBUG")] == []
+
+
+def _below_nav(driver, selector: str) -> bool:
+    """Whether the element's top is in the window and below the sticky nav's bottom."""
+    return driver.execute_script(
+        "var nav = document.querySelector('nav').getBoundingClientRect();"
+        "var top = document.querySelector(arguments[0]).getBoundingClientRect().top;"
+        "return top >= nav.bottom && top < window.innerHeight;", selector)
+
+
+def test_a_catastrophic_pattern_is_stopped_and_the_page_still_answers(browser, page, shots):
+    """Audit 19: (.*)*X froze the page for minutes; the search now runs in a Web Worker stopped after 2 s."""
+    from selenium.webdriver.common.by import By
+
+    browser.get(page.as_uri())
+    _wait(browser, lambda d: d.execute_script("return document.readyState") == "complete")
+    browser.get_log("browser")  # this test's entries only
+    query = browser.find_element(By.ID, "explorer-query")
+    query.send_keys("高质量发展")
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#kwic tbody tr"))
+    query.clear()
+    started = time.monotonic()
+    query.send_keys("(.*)*X")
+    slow = "检索超过 2 秒，已停止：请简化表达式（避免嵌套重复，如 (a+)+ 或 (a|aa)+）"
+    _wait(browser, lambda d: d.find_element(By.ID, "explorer-status").text == slow, timeout=10)
+    assert time.monotonic() - started < 5
+    shown = "#kwic tbody tr, #explorer-counts tbody tr, #explorer-chart svg"
+    assert browser.find_elements(By.CSS_SELECTOR, shown) == []  # no stale results of the query before
+    browser.execute_script("document.getElementById('explorer').scrollIntoView()")
+    browser.save_screenshot(str(shots / "htmlpage-slow-pattern.png"))
+
+    query.clear()
+    query.send_keys("高质量发展")
+    _wait(browser, lambda d: d.find_element(By.ID, "explorer-status").text == "3 处匹配，1 篇讲话", timeout=5)
+    assert {m.text for m in browser.find_elements(By.CSS_SELECTOR, "#kwic mark")} == {"高质量发展"}
+    _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explorer-chart svg"))
+    assert [entry for entry in browser.get_log("browser") if entry["level"] not in ("INFO", "DEBUG")] == []
 
 
 def test_csv_download_gives_the_file_s_bytes(browser, page):

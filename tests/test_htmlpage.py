@@ -280,7 +280,91 @@ def test_a_title_with_markup_stays_text():
 def test_table_html_cells_are_the_csv_strings():
     text = table_html("\ufeffterm,g2\n工会,1.50\n<a>,2\n", name="t", terms=True, max_rows=1)
     assert '<td><button class="term">工会</button></td><td>1.50</td>' in text
-    assert "&lt;a&gt;" not in text and "显示前 1 行，共 2 行" in text
+    assert "&lt;a&gt;" not in text and "显示 1 行，共 2 行（前 1 行；CSV 含全部）。" in text
+
+
+def _keyness_csv(sizes: dict[str, int]) -> str:
+    """A keyness_by_era CSV in era order (as the report writes it), G² not in order within an era: row i of an era
+    has G² (i * 7) % n + 1 (a permutation of 1 … n for n not a multiple of 7)."""
+    rows = [f"{era},{era}{i},{(i * 7) % n + 1}" for era, n in sizes.items() for i in range(n)]
+    return "\ufeffera,term,g2\n" + "\n".join(rows) + "\n"
+
+
+def test_a_capped_keyness_table_shows_every_era_s_highest_g2_and_the_csv_keeps_every_row():
+    """Audit 19: the page showed the CSV's first 1,000 rows, all of the first eras (era c not at all here)."""
+    csv_text = _keyness_csv({"a": 900, "b": 200, "c": 100})
+    texts = explorer_texts(pd.DataFrame({"id": ["x"], "year": [2006], "era": ["a"], "title": ["甲"],
+                                         "text_clean": ["工会"]}))
+    page = page_html(figures={}, csvs={"keyness_by_era": csv_text}, texts=texts)
+    assert embedded(page)["csv"]["keyness_by_era"] == csv_text  # the download: the whole file
+    assert "<p class=\"note\">显示 1,000 行，共 1,200 行（每个时期最多 700 行，G² 最高者；CSV 含全部）。</p>" in page
+    block = re.search(r'<table class="sortable" id="table-keyness_by_era">(.*?)</table>', page, re.S).group(1)
+    rows = [re.findall(r"<td>(?:<button class=\"term\">)?(.*?)(?:</button>)?</td>", row)
+            for row in re.findall(r"<tr>(.*?)</tr>", block.split("<tbody>")[1])]
+    assert [sum(row[0] == era for row in rows) for era in "abc"] == [700, 200, 100]
+    assert sorted(int(row[2]) for row in rows if row[0] == "a") == list(range(201, 901))  # a's 700 highest G²
+    assert rows[:3] == [["a", "a29", "204"], ["a", "a30", "211"], ["a", "a31", "218"]]  # in the CSV's order
+    assert rows[-1] == ["c", "c99", "94"]
+
+
+@pytest.mark.parametrize(("name", "csv_text", "max_rows", "shown", "note"), [
+    ("keyness_by_era", "era,term,g2\na,x,3\na,y,9\na,z,1\nb,u,-2\nb,v,5\nc,w,1\n", 5,
+     ["x", "y", "u", "v", "w"], "Showing 5 of 6 rows (up to 2 per era, the highest G²; the CSV has them all)."),
+    ("keyness_pairs", "term,g2,target,reference\nx,1,b,a\ny,2,b,a\nz,3,b,a\nu,1,c,a\nv,4,c,a\n", 4,
+     ["y", "z", "u", "v"], "Showing 4 of 5 rows (up to 2 per pair of eras, the highest G²; the CSV has them all)."),
+    ("dating", "id,year,inside,marker\n1,2006,True,m1\n1,2006,True,m2\n2,2006,False,m3\n3,2011,True,m4\n"
+     "4,2011,False,m5\n4,2011,False,m6\n5,2022,True,m7\n", 5,
+     ["m1", "m3", "m5", "m6", "m7"], "Showing 5 of 7 rows (up to 2 per year, speeches outside their estimated years "
+                               "first; the CSV has them all)."),
+    ("topic_words", "topic,rank,term\n0,2,b\n0,1,a\n0,3,c\n1,1,d\n1,2,e\n2,1,f\n", 3,
+     ["a", "d", "f"], "Showing 3 of 6 rows (up to 1 per topic, the top-ranked; the CSV has them all)."),
+    ("era_tfidf", "era,term,rank\n" + "".join(f"e{i},t{i},1\n" for i in range(5)), 3,
+     ["t0", "t1", "t2"], "Showing 3 of 5 rows (up to 1 per era, the top-ranked; the CSV has them all)."),
+    ("topic_changes", "topic,change\n0,5\n1,4\n2,3\n", 2,
+     ["0", "1"], "Showing 2 of 3 rows (the first 2; the CSV has them all)."),
+])
+def test_capped_tables_show_an_equal_share_of_each_group_the_best_first(name, csv_text, max_rows, shown, note):
+    text = table_html(csv_text, name=name, max_rows=max_rows, lang="en")
+    column = "term" if "term" in csv_text.split("\n")[0] else "marker" if name == "dating" else "topic"
+    frame = pd.read_csv(io.StringIO(csv_text), dtype=str)
+    index = list(frame.columns).index(column)
+    cells = [re.sub(r"<[^>]+>", "", re.findall(r"<td>(.*?)</td>", row)[index])
+             for row in re.findall(r"<tr>(.*?)</tr>", text.split("<tbody>")[1])]
+    assert cells == shown
+    assert f'<p class="note">{note}</p>' in text
+
+
+def _keyness_page(eras: int, lang: str = "zh") -> str:
+    csv_text = "\ufeffera,term,g2\n" + "".join(f"{2000 + i},工会,1\n" for i in range(eras))
+    texts = explorer_texts(pd.DataFrame({"id": ["x"], "year": [2000], "era": ["2000"], "title": ["甲"],
+                                         "text_clean": ["工会"]}))
+    return page_html(figures={"keyness_by_era": "<svg></svg>"}, csvs={"keyness_by_era": csv_text}, texts=texts,
+                     lang=lang)
+
+
+@pytest.mark.parametrize(("eras", "lang", "caption"), [
+    (8, "zh", "各时期对其余时期最有区别性的词（带符号的 G²）及其次数。"),
+    (9, "zh", "各时期对其余时期最有区别性的词：热图，颜色为带符号的 G²（红：该时期更多；蓝：更少），"
+              "格中放得下时写出其值。"),
+    (8, "en", "The most distinctive words of each era against the rest (signed G²), with their counts."),
+    (12, "en", "The most distinctive words of each era against the rest: a heat table of signed G² (red: more in the "
+               "era; blue: less), its value written in the cells where it fits."),
+])
+def test_the_keyness_caption_names_counts_only_when_the_figure_shows_them(eras, lang, caption):
+    """Audit 19: beyond 8 eras plot_keyness draws a heat table of G² with no counts; the caption said 及其次数."""
+    assert f"<figcaption><b>keyness_by_era</b>: {caption} " in _keyness_page(eras, lang)
+
+
+def test_section_targets_clear_the_sticky_nav_and_the_search_has_a_budget():
+    """Audit 19: a jump to a heading (a nav link, a click on a keyness term) hid it under the sticky nav; a
+    catastrophic pattern froze the page (the browser test runs both)."""
+    page = _keyness_page(2, "en")
+    assert "section[id],figure[id],h3[id]{scroll-margin-top:3em}" in page
+    data = embedded(page)
+    assert data["budget_ms"] == 2000
+    assert data["text"]["slow_pattern"] == ("pattern took more than {s} s: simplify it (avoid nested repeats such as "
+                                            "(a+)+ or (a|aa)+)")
+    assert "new Worker(" in page and "URL.createObjectURL(new Blob([WORKER]" in page
 
 
 def test_font_face_is_deterministic_and_small():
