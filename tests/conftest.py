@@ -19,6 +19,7 @@ def _isolated(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(REPO)
         patch.setenv("CORPUS_CACHE_DIR", str(tmp_path_factory.mktemp("corpus-cache")))
+        patch.setenv("CORPUS_DEBUG", "1")  # a bug raises, rather than the one line `internal error` users get
         yield
 
 SEED_SHA256 = {

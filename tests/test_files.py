@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import pytest
 
 from corpus.files import csv_bytes, frame_digest
 
@@ -48,3 +51,19 @@ def test_entry_files_are_found_by_key_among_many_in_a_subfolder(tmp_path):
     reader.store(keys[0], b"a second version")  # both versions, in name order
     assert sorted(path.name for path in reader.of(keys[0])) == [path.name for path in reader.of(keys[0])]
     assert len(reader.of(keys[0])) == 2
+
+
+def test_a_write_that_fails_names_the_file_it_was_writing(tmp_path, monkeypatch):
+    """A full disk raised an OSError naming no file, so `corpus report` said only "No space left on device"."""
+    import errno
+
+    from corpus.files import write_bytes_atomic
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OSError) as caught:
+        write_bytes_atomic(tmp_path / "report.html", b"page")
+    assert (caught.value.errno, caught.value.filename) == (errno.ENOSPC, str(tmp_path / "report.html"))
+    assert list(tmp_path.iterdir()) == []

@@ -605,6 +605,41 @@ def test_a_lexicon_frequency_the_engine_cannot_hold_is_one_line_naming_the_line(
     assert capsys.readouterr().out == "推动 高质量发展\n"
 
 
+@pytest.mark.parametrize(("code", "reason", "fix"), [
+    (errno.ENOSPC, "No space left on device", "free some space, or write elsewhere (--out DIR; TMPDIR and "
+                                              "CORPUS_CACHE_DIR for temporary files and the cache)"),
+    (errno.EROFS, "Read-only file system", "that file system is read-only: write elsewhere (--out DIR)"),
+])
+def test_a_disk_that_fills_while_the_report_writes_is_one_line(tmp_path, capsys, monkeypatch, code, reason, fix):
+    """A 3 MB tmpfs as --out: `corpus report` ended in an OSError traceback while writing report.html."""
+    import corpus.htmlpage
+
+    def full(path, data):
+        raise OSError(code, reason, str(path))
+
+    monkeypatch.setattr(corpus.htmlpage, "write_bytes_atomic", full)
+    out = tmp_path / "out"
+    assert main(["report", "--data", str(_folder(tmp_path)), "--out", str(out)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == f"error: {out / 'report.html'}: {reason}; {fix}"
+    assert not list(out.glob(".*.tmp"))
+
+
+def test_a_bug_is_one_line_for_users_and_a_traceback_with_corpus_debug(tmp_path, capsys, monkeypatch):
+    import corpus.cli
+
+    def broken(args):
+        raise TypeError("unsupported operand")
+
+    monkeypatch.setattr(corpus.cli, "cmd_validate", broken)
+    monkeypatch.delenv("CORPUS_DEBUG")
+    assert main(["validate", "--data", str(_folder(tmp_path))]) == 1
+    assert capsys.readouterr().err == ("error: internal error (TypeError: unsupported operand); please report it, "
+                                       "with the output of CORPUS_DEBUG=1 corpus … (the same command)\n")
+    monkeypatch.setenv("CORPUS_DEBUG", "1")
+    with pytest.raises(TypeError):
+        main(["validate", "--data", str(_folder(tmp_path, "e"))])
+
+
 def test_an_output_folder_that_is_a_file_or_cannot_be_created_is_one_line(tmp_path, monkeypatch):
     from corpus.files import check_out_dir
 

@@ -15,7 +15,7 @@ import unicodedata
 from pathlib import Path
 
 from . import config
-from .errors import CorpusError
+from .errors import CorpusError, os_error_line
 from .periods import ERA_SCHEMES
 
 
@@ -987,3 +987,16 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `corpus ... | head`: the reader left, not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # a read or write the system refused that no command foresaw (a full disk, ...)
+        print(f"error: {os_error_line(err)}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("error: not enough memory for this command; close other programs, or run it on fewer speeches",
+              file=sys.stderr)
+        return 1
+    except Exception as err:  # a bug: one line for the user, the traceback with CORPUS_DEBUG=1 (the tests set it)
+        if os.environ.get("CORPUS_DEBUG"):
+            raise
+        print(f"error: internal error ({type(err).__name__}: {err}); please report it, with the output of "
+              "CORPUS_DEBUG=1 corpus … (the same command)", file=sys.stderr)
+        return 1

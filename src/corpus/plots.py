@@ -42,7 +42,7 @@ from pandas.api.types import union_categoricals
 
 from . import config
 from .errors import CorpusError
-from .files import frame_digest, temp_path, write_csv_atomic
+from .files import frame_digest, naming, temp_path, write_csv_atomic
 from .manifest import fingerprint, unchanged
 from .memory import become_worker, sigint_blocked
 
@@ -894,8 +894,9 @@ def _write_figure(fig, name: str, out_dir: Path, data: pd.DataFrame) -> list[Pat
     for fmt, path in zip(config.FIGURE_FORMATS, written, strict=False):  # the CSV, last, is not a figure format
         tmp = temp_path(path)
         try:
-            fig.savefig(tmp, format=fmt, metadata=metadata[fmt], bbox_inches="tight")
-            os.replace(tmp, path)
+            with naming(path):
+                fig.savefig(tmp, format=fmt, metadata=metadata[fmt], bbox_inches="tight")
+                os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
     write_csv_atomic(data, written[-1])
