@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import time
 from pathlib import Path
 
@@ -27,8 +28,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
 
 
-@pytest.fixture(scope="module")
-def browser():
+def _chrome():
     webdriver = pytest.importorskip("selenium.webdriver", reason="pip install selenium")
     if CHROMIUM is None or DRIVER is None:
         pytest.skip("needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver)")
@@ -40,9 +40,43 @@ def browser():
                 "--disable-dev-shm-usage", "--lang=zh-CN"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    return webdriver.Chrome(service=Service(DRIVER), options=options)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    driver = _chrome()
     yield driver
     driver.quit()
+
+
+@pytest.fixture
+def own_browser():
+    """A browser of its own whose commands give up after 20 s (not 120 s): a page that froze fails the test soon
+    and leaves the other tests' browser alone; a browser that outlives quit (its page frozen) is killed."""
+    driver = _chrome()
+    driver.command_executor.client_config.timeout = 20
+    browsers = _children(driver.service.process.pid)
+    yield driver
+    driver.quit()
+    for pid in browsers:
+        try:
+            if "chrom" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                os.kill(pid, signal.SIGKILL)
+        except (OSError, ProcessLookupError):
+            pass
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux ``/proc``; none elsewhere)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +126,7 @@ def test_page_opens_offline_and_explores_a_term(browser, page, shots):
     assert [row[0] for row in counts] == ["2006", "2011", "2022", "2023"]
     assert sum(int(row[1]) for row in counts) == len(lines)
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#explorer-chart svg"))  # vega-embed drew the chart
+    assert browser.find_element(By.CSS_SELECTOR, "#explorer-chart svg").size["width"] > 500  # the page's width
     browser.execute_script("document.getElementById('explorer').scrollIntoView()")
     browser.save_screenshot(str(shots / "htmlpage-explorer.png"))
 
@@ -126,10 +161,11 @@ def _below_nav(driver, selector: str) -> bool:
         "return top >= nav.bottom && top < window.innerHeight;", selector)
 
 
-def test_a_catastrophic_pattern_is_stopped_and_the_page_still_answers(browser, page, shots):
+def test_a_catastrophic_pattern_is_stopped_and_the_page_still_answers(own_browser, page, shots):
     """Audit 19: (.*)*X froze the page for minutes; the search now runs in a Web Worker stopped after 2 s."""
     from selenium.webdriver.common.by import By
 
+    browser = own_browser
     browser.get(page.as_uri())
     _wait(browser, lambda d: d.execute_script("return document.readyState") == "complete")
     browser.get_log("browser")  # this test's entries only

@@ -9,11 +9,14 @@ machine:
 - every figure as its own SVG inline (matplotlib writes text as paths, so Chinese needs no font), with its
   caption and a download of its CSV built in the page (a ``Blob`` from the CSV text embedded as JSON: the
   bytes of the file, byte-order mark included);
-- sortable tables (at most :data:`MAX_TABLE_ROWS` rows shown each; the download holds every row);
+- sortable tables (at most :data:`MAX_TABLE_ROWS` rows shown each: of a longer table, an equal share of each
+  era, pair, topic or year, its strongest rows first (:data:`ROW_CHOICES`), as the page says; the download
+  holds every row);
 - an explorer: a term or regular expression gives its rate per 10,000 Han characters in each era (a table
   and a Vega-Lite chart) and its KWIC lines, over the cleaned texts embedded in the page (at most
   :data:`MAX_TEXT_CHARS` characters in all: beyond that, the first characters of each speech, as the page
-  says); a click on a keyness term explores it;
+  says); a click on a keyness term explores it; the search runs in a Web Worker, stopped after
+  :data:`SEARCH_BUDGET_MS` (a pattern such as ``(.*)*X`` would freeze the page);
 - a subset of Noto Sans CJK (:func:`corpus.plots.cjk_font_path`) holding exactly the characters of the page,
   as WOFF in ``@font-face``, so the tables and KWIC lines render without a Chinese font.
 
@@ -37,6 +40,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -46,7 +50,7 @@ from .clean import count_han
 from .files import write_bytes_atomic
 from .manifest import fingerprint
 from .periods import ordered_eras
-from .plots import LABELS, cjk_font_path
+from .plots import LABELS, MAX_KEYNESS_PANELS, cjk_font_path
 
 HTML_FILE = "report.html"
 # Vega, Vega-Lite and vega-embed, vendored from vl-convert-python (resources/htmlpage_vega.md says how).
@@ -58,6 +62,8 @@ MAX_TABLE_ROWS = 1000
 # KWIC lines shown at once, and the characters of context each side.
 MAX_KWIC_LINES = 300
 KWIC_WIDTH = 20
+# A user pattern may search the page's texts this long (the CLI's bound), then the page stops it and says so.
+SEARCH_BUDGET_MS = round(config.PATTERN_TIMEOUT_S * 1000)
 FONT_FAMILY = "CorpusCJK"
 # The collection's Simplified Chinese face (the first face is Japanese).
 FONT_NUMBER = 2
@@ -68,6 +74,46 @@ TABLES = ("documents", "keyness_by_era", "era_tfidf", "topic_words", "topic_prev
 
 KEYNESS_TABLES = ("keyness_by_era", "keyness_pairs", "era_tfidf", "topic_words", "word_shift")
 """Tables whose ``term`` cells explore the term when clicked."""
+
+
+class RowChoice(NamedTuple):
+    """Which rows of a table longer than :data:`MAX_TABLE_ROWS` the page shows: an equal share of each group."""
+
+    by: tuple[str, ...]
+    """The columns whose values make a group (an era, a pair of eras, a topic, a year)."""
+    key: Callable[[pd.DataFrame], pd.Series]
+    """Of the table (every cell a string): the order within a group, lowest first (ties: the CSV's order)."""
+    rule: dict[str, str]
+    """What the page says of the choice, per language; ``{k}`` is the share of each group."""
+
+
+def _number(column: str, sign: int = 1) -> Callable[[pd.DataFrame], pd.Series]:
+    return lambda frame: sign * pd.to_numeric(frame[column], errors="coerce")
+
+
+ROW_CHOICES: dict[str, RowChoice] = {
+    "documents": RowChoice(("era",), lambda frame: pd.Series(0, index=frame.index),
+                           {"zh": "每个时期最多 {k:,} 行，按 CSV 的顺序",
+                            "en": "up to {k:,} per era, in the CSV's order"}),
+    "keyness_by_era": RowChoice(("era",), _number("g2", -1),
+                                {"zh": "每个时期最多 {k:,} 行，G² 最高者",
+                                 "en": "up to {k:,} per era, the highest G²"}),
+    "keyness_pairs": RowChoice(("target", "reference"), _number("g2", -1),
+                               {"zh": "每对时期最多 {k:,} 行，G² 最高者",
+                                "en": "up to {k:,} per pair of eras, the highest G²"}),
+    "era_tfidf": RowChoice(("era",), _number("rank"),
+                           {"zh": "每个时期最多 {k:,} 行，排名最前者",
+                            "en": "up to {k:,} per era, the top-ranked"}),
+    "topic_words": RowChoice(("topic",), _number("rank"),
+                             {"zh": "每个主题最多 {k:,} 行，排名最前者",
+                              "en": "up to {k:,} per topic, the top-ranked"}),
+    "dating": RowChoice(("year",), lambda frame: (frame["inside"] != "False").astype(int),
+                        {"zh": "每年最多 {k:,} 行，不在推断年份范围内的讲话在前",
+                         "en": "up to {k:,} per year, speeches outside their estimated years first"}),
+}
+"""How each table's rows are chosen when it has more than the page shows; other tables show their first rows.
+The CSVs are in group order (the first rows are the first eras or years): an equal share of every group shows
+each era's strongest rows."""
 
 CAPTIONS: dict[str, dict[str, str]] = {
     "corpus_overview": {"zh": "每篇讲话的规模（汉字数），按年份；斜线：年份仅据标题。",
@@ -92,12 +138,20 @@ CAPTIONS: dict[str, dict[str, str]] = {
 }
 """Caption of each figure, per language; ``word_shift_2`` … take ``word_shift``'s."""
 
+HEAT_CAPTION = {"zh": "各时期对其余时期最有区别性的词：热图，颜色为带符号的 G²（红：该时期更多；蓝：更少），"
+                      "格中放得下时写出其值。",
+                "en": "The most distinctive words of each era against the rest: a heat table of signed G² (red: more "
+                      "in the era; blue: less), its value written in the cells where it fits."}
+"""The caption of ``keyness_by_era`` when it is a heat table (more than :data:`corpus.plots.MAX_KEYNESS_PANELS`
+eras), which shows no counts."""
+
 TEXT: dict[str, dict[str, str]] = {
     "zh": {
         "title": "语料报告", "summary": "概况", "figures": "图", "tables": "表", "explorer": "检索",
         "warnings": "警告", "no_warnings": "无警告。", "download": "下载 CSV", "speeches": "讲话",
         "years": "年份", "eras": "时期", "han": "汉字", "era_scheme": "时期划分",
-        "rows_shown": "显示前 {shown:,} 行，共 {total:,} 行（CSV 含全部）。",
+        "rows_shown": "显示 {shown:,} 行，共 {total:,} 行（{rule}；CSV 含全部）。",
+        "rows_first": "前 {shown:,} 行",
         "csv_missing": "CSV 太大，未嵌入本页：见同一文件夹中的 {name}.csv。",
         "query": "词语或正则表达式",
         "explorer_help": "输入词语或正则表达式（如 高质量(追赶)?发展）；点击关键词表中的词也可检索。",
@@ -107,6 +161,7 @@ TEXT: dict[str, dict[str, str]] = {
         "per10k": "每万汉字", "count": "次数", "docs": "讲话数", "n_han": "汉字数", "era": "时期",
         "matches": "{n} 处匹配，{d} 篇讲话", "kwic_shown": "；显示前 {k} 行",
         "bad_pattern": "不是有效的正则表达式，按字面检索",
+        "slow_pattern": "检索超过 {s} 秒，已停止：请简化表达式（避免嵌套重复，如 (a+)+ 或 (a|aa)+）",
         "speech": "讲话",
     },
     "en": {
@@ -114,7 +169,8 @@ TEXT: dict[str, dict[str, str]] = {
         "explorer": "Explorer",
         "warnings": "Warnings", "no_warnings": "No warnings.", "download": "Download CSV", "speeches": "Speeches",
         "years": "Years", "eras": "Eras", "han": "Han characters", "era_scheme": "Eras",
-        "rows_shown": "Showing the first {shown:,} of {total:,} rows (the CSV has them all).",
+        "rows_shown": "Showing {shown:,} of {total:,} rows ({rule}; the CSV has them all).",
+        "rows_first": "the first {shown:,}",
         "csv_missing": "CSV too large to embed: see {name}.csv beside this page.",
         "query": "Term or regular expression",
         "explorer_help": "Type a term or a regular expression (e.g. 高质量(追赶)?发展), or click a term in a "
@@ -125,6 +181,7 @@ TEXT: dict[str, dict[str, str]] = {
         "per10k": "per 10k Han", "count": "count", "docs": "speeches", "n_han": "Han chars", "era": "era",
         "matches": "{n} matches in {d} speeches", "kwic_shown": "; showing the first {k} lines",
         "bad_pattern": "not a valid regular expression: searched literally", "speech": "speech",
+        "slow_pattern": "pattern took more than {s} s: simplify it (avoid nested repeats such as (a+)+ or (a|aa)+)",
     },
 }
 """The page's own words, per language."""
@@ -141,6 +198,7 @@ dl{display:grid;grid-template-columns:max-content auto;gap:.1em 1.5em}
 dd{margin:0}
 nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ccc;padding:.4em 0;z-index:2}
 nav a{margin-right:1.2em;color:#1b4f72}
+section[id],figure[id],h3[id]{scroll-margin-top:3em}
 figure{margin:1.5em 0;border-top:1px solid #eee;padding-top:.8em}
 figure svg{max-width:100%%;height:auto}
 figcaption{font-size:.95em;color:#333}
@@ -153,7 +211,7 @@ thead th{position:sticky;top:0;background:#f4f6f7;cursor:pointer}
 th[aria-sort=ascending]::after{content:" ▲"}th[aria-sort=descending]::after{content:" ▼"}
 button.term{border:0;background:none;color:#1b4f72;cursor:pointer;padding:0;font:inherit;text-decoration:underline}
 #explorer-query{font:inherit;font-size:1.1em;width:24em;max-width:100%%;padding:.2em .4em}
-#explorer-chart{width:100%%;min-height:1em}
+#explorer-chart,#explorer-chart>div{width:100%%;min-height:1em}
 #kwic td.left{text-align:right}
 #kwic mark{background:#f4d03f}
 """
@@ -203,13 +261,44 @@ SCRIPT = r"""
   var input = document.getElementById("explorer-query");
   var status = document.getElementById("explorer-status");
   function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
-  function compile(query) {
+  // The search, self-contained: its source text becomes the Web Worker's, so that a pattern that backtracks
+  // for ever (such as (.*)*X) can be stopped after the budget without freezing the page.
+  function search(texts, query, maxLines, width) {
+    var re, bad = false, byEra = {}, lines = [], total = 0, docs = 0;
     try {
-      return [new RegExp(query, "gu"), ""];
+      re = new RegExp(query, "gu");
     } catch (e) {
-      return [new RegExp(escapeRegExp(query), "gu"), T.bad_pattern];
+      re = new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gu");
+      bad = true;
     }
+    texts.forEach(function (t) {
+      var found = 0, era = byEra[t.era] || (byEra[t.era] = {count: 0, docs: 0});
+      for (var m of t.text.matchAll(re)) {
+        if (!m[0]) { continue; }
+        found += 1;
+        if (lines.length < maxLines) {
+          var at = m.index, end = at + m[0].length;
+          lines.push([t.id + " (" + t.year + ")", t.text.slice(Math.max(0, at - width), at), m[0],
+                      t.text.slice(end, end + width)]);
+        }
+      }
+      era.count += found;
+      total += found;
+      if (found) { era.docs += 1; docs += 1; }
+    });
+    return {byEra: byEra, lines: lines, total: total, docs: docs, bad: bad};
   }
+  var SOURCES = DATA.texts.map(function (t) { return {id: t.id, year: t.year, era: t.era, text: t.text}; });
+  var HAN = {};
+  DATA.eras.forEach(function (era) { HAN[era] = 0; });
+  DATA.texts.forEach(function (t) { HAN[t.era] += t.n_han; });
+  var WORKER = '"use strict";var search = ' + search.toString() + ';var texts = [];\n' +
+    "onmessage = function (e) {\n" +
+    "  if (e.data.texts) { texts = e.data.texts; return; }\n" +
+    "  try { postMessage({id: e.data.id, result: search(texts, e.data.query, e.data.max, e.data.width)}); }\n" +
+    "  catch (err) { postMessage({id: e.data.id, error: String(err)}); }\n};\n";
+  var worker = null, workerUrl = null, useWorker = !!(window.Worker && window.Blob && window.URL), job = null;
+  var jobs = 0, chart = null;
   function cell(row, text, cls) {
     var td = document.createElement("td");
     td.textContent = text;
@@ -219,7 +308,11 @@ SCRIPT = r"""
   }
   function drawChart(rows) {
     var target = document.getElementById("explorer-chart");
-    if (!window.vegaEmbed) { return; }
+    if (chart) { chart.then(function (r) { r.view.finalize(); }, function () {}); chart = null; }
+    target.textContent = "";
+    if (!window.vegaEmbed || !rows.length) { return; }  // no empty chart: its scale would have no extent
+    var box = document.createElement("div");  // a late drawing of an older query lands in a detached box
+    target.appendChild(box);
     var spec = {
       width: "container", height: 200, data: {values: rows},
       mark: {type: "line", point: true, color: "#1b4f72"},
@@ -230,51 +323,80 @@ SCRIPT = r"""
       },
       config: {font: DATA.font, axis: {labelFont: DATA.font, titleFont: DATA.font}}
     };
-    window.vegaEmbed(target, spec, {actions: false, renderer: "svg"})
-      .catch(function (e) { status.textContent = String(e); });
+    chart = window.vegaEmbed(box, spec, {actions: false, renderer: "svg"});
+    chart.catch(function (e) { status.textContent = String(e); });
   }
-  function explore() {
-    var query = input.value, kwic = document.querySelector("#kwic tbody");
-    var counts = document.querySelector("#explorer-counts tbody");
+  function show(found, message) {
+    var kwic = document.querySelector("#kwic tbody"), counts = document.querySelector("#explorer-counts tbody");
     kwic.textContent = "";
     counts.textContent = "";
-    if (!query) { status.textContent = ""; drawChart([]); return; }
-    var compiled = compile(query), re = compiled[0], byEra = {}, lines = 0, total = 0, docs = 0;
-    DATA.eras.forEach(function (era) { byEra[era] = {era: era, count: 0, n_han: 0, docs: 0}; });
-    DATA.texts.forEach(function (t) {
-      var found = 0, era = byEra[t.era];
-      era.n_han += t.n_han;
-      for (var m of t.text.matchAll(re)) {
-        if (!m[0]) { continue; }
-        found += 1;
-        if (lines < DATA.max_kwic) {
-          var row = document.createElement("tr"), at = m.index, end = at + m[0].length;
-          cell(row, t.id + " (" + t.year + ")", "doc");
-          cell(row, t.text.slice(Math.max(0, at - DATA.width), at), "left");
-          var mark = document.createElement("mark");
-          mark.textContent = m[0];
-          cell(row, "", "match").appendChild(mark);
-          cell(row, t.text.slice(end, end + DATA.width), "right");
-          kwic.appendChild(row);
-          lines += 1;
-        }
-      }
-      era.count += found;
-      total += found;
-      if (found) { era.docs += 1; docs += 1; }
+    if (!found) { status.textContent = message || ""; drawChart([]); return; }
+    found.lines.forEach(function (line) {
+      var row = document.createElement("tr"), mark = document.createElement("mark");
+      cell(row, line[0], "doc");
+      cell(row, line[1], "left");
+      mark.textContent = line[2];
+      cell(row, "", "match").appendChild(mark);
+      cell(row, line[3], "right");
+      kwic.appendChild(row);
     });
     var rows = DATA.eras.map(function (name) {
-      var e = byEra[name];
-      return {era: name, count: e.count, per10k: e.n_han ? e.count * 10000 / e.n_han : 0, docs: e.docs, n_han: e.n_han};
+      var e = found.byEra[name] || {count: 0, docs: 0}, n = HAN[name];
+      return {era: name, count: e.count, per10k: n ? e.count * 10000 / n : 0, docs: e.docs, n_han: n};
     });
     rows.forEach(function (r) {
       var tr = document.createElement("tr");
       [r.era, r.count, r.per10k.toFixed(2), r.docs, r.n_han].forEach(function (v) { cell(tr, String(v)); });
       counts.appendChild(tr);
     });
-    status.textContent = T.matches.replace("{n}", total).replace("{d}", docs) +
-      (total > lines ? T.kwic_shown.replace("{k}", lines) : "") + (compiled[1] ? " (" + compiled[1] + ")" : "");
+    status.textContent = T.matches.replace("{n}", found.total).replace("{d}", found.docs) +
+      (found.total > found.lines.length ? T.kwic_shown.replace("{k}", found.lines.length) : "") +
+      (found.bad ? " (" + T.bad_pattern + ")" : "");
     drawChart(rows);
+  }
+  function stopWorker() {
+    if (job) { clearTimeout(job.timer); job = null; }
+    if (worker) { worker.terminate(); worker = null; }
+  }
+  function startWorker() {
+    var w;
+    try {
+      workerUrl = workerUrl || URL.createObjectURL(new Blob([WORKER], {type: "text/javascript"}));
+      w = new Worker(workerUrl);
+    } catch (e) {
+      return null;
+    }
+    w.onmessage = function (e) {
+      if (!job || e.data.id !== job.id) { return; }
+      clearTimeout(job.timer);
+      job = null;
+      show(e.data.result || null, e.data.error);
+    };
+    w.onerror = function (e) {  // the worker could not start: search on the page itself from now on
+      e.preventDefault();
+      var query = job ? job.query : null;
+      stopWorker();
+      useWorker = false;
+      if (query !== null) { show(search(SOURCES, query, DATA.max_kwic, DATA.width)); }
+    };
+    w.postMessage({texts: SOURCES});
+    return w;
+  }
+  function explore() {
+    var query = input.value;
+    if (job) { stopWorker(); }  // a newer query replaces one still running
+    if (!query) { show(null, ""); return; }
+    if (useWorker && !worker) {
+      worker = startWorker();
+      useWorker = worker !== null;
+    }
+    if (!useWorker) { show(search(SOURCES, query, DATA.max_kwic, DATA.width)); return; }
+    jobs += 1;
+    job = {id: jobs, query: query, timer: setTimeout(function () {
+      stopWorker();
+      show(null, T.slow_pattern.replace("{s}", DATA.budget_ms / 1000));
+    }, DATA.budget_ms)};
+    worker.postMessage({id: jobs, query: query, max: DATA.max_kwic, width: DATA.width});
   }
   input.addEventListener("input", explore);
   document.querySelectorAll("button.term").forEach(function (b) {
@@ -287,7 +409,10 @@ SCRIPT = r"""
   explore();
 })();
 """
-"""The page's own JavaScript: CSV downloads, table sorting, the explorer (with vega-embed when present)."""
+"""The page's own JavaScript: CSV downloads, table sorting, the explorer (with vega-embed when present).
+
+The explorer searches in a Web Worker made from an inline ``Blob`` (no file, no network), stopped after
+:data:`SEARCH_BUDGET_MS`; where workers are missing it searches on the page itself, unbounded."""
 
 
 def explorer_texts(docs: pd.DataFrame, *, max_chars: int = MAX_TEXT_CHARS) -> pd.DataFrame:
@@ -472,7 +597,8 @@ def font_characters(chars: Iterable[str], *, lang: str = "zh", extra: Iterable[s
     >>> {"工", "会", "二", "~"} <= font_characters("工会 ", lang="en", extra=["十二五"])
     True
     """
-    words = [*TEXT[lang].values(), *(caption.get(lang, "") for caption in CAPTIONS.values()),
+    words = [*TEXT[lang].values(), *(caption.get(lang, "") for caption in CAPTIONS.values()), HEAT_CAPTION[lang],
+             *(choice.rule[lang] for choice in ROW_CHOICES.values()),
              *(str(label) for label in LABELS[lang].values()), *extra, "".join(map(chr, range(0x20, 0x7F)))]
     return frozenset(_drawable([*chars, *"".join(words)]))
 
@@ -546,7 +672,7 @@ def table_html(csv_text: str, *, name: str, max_rows: int = MAX_TABLE_ROWS, term
     ``terms``: the ``term`` column's cells are buttons that explore the term.
     """
     frame = pd.read_csv(io.StringIO(csv_text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
-    shown = frame.head(max_rows)
+    shown, share = shown_rows(frame, name=name, max_rows=max_rows)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     term_col = list(frame.columns).index("term") if terms and "term" in frame.columns else -1
     body = []
@@ -555,10 +681,43 @@ def table_html(csv_text: str, *, name: str, max_rows: int = MAX_TABLE_ROWS, term
                  else f"<td>{html.escape(v)}</td>" for i, v in enumerate(row)]
         body.append("<tr>" + "".join(cells) + "</tr>")
     note = ""
-    if len(frame) > max_rows:
-        note = f'<p class="note">{html.escape(TEXT[lang]["rows_shown"].format(shown=max_rows, total=len(frame)))}</p>'
+    if len(shown) < len(frame):
+        rule = (TEXT[lang]["rows_first"].format(shown=len(shown)) if share is None
+                else ROW_CHOICES[name].rule[lang].format(k=share))
+        said = TEXT[lang]["rows_shown"].format(shown=len(shown), total=len(frame), rule=rule)
+        note = f'<p class="note">{html.escape(said)}</p>'
     return (f'{note}<div class="tablewrap"><table class="sortable" id="table-{html.escape(name)}">'
             f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>")
+
+
+def shown_rows(frame: pd.DataFrame, *, name: str, max_rows: int = MAX_TABLE_ROWS) -> tuple[pd.DataFrame, int | None]:
+    """The rows of table ``name`` that the page shows, in the CSV's order, and the share of each group.
+
+    At most ``max_rows``: all of them when they fit; else, for a table of :data:`ROW_CHOICES`, the first
+    ``share`` rows of each group in its order (the largest ``share`` that keeps the total within ``max_rows``,
+    as :func:`text_limit` cuts texts; at least 1, the first groups then), else the first rows (share None).
+
+    >>> frame = pd.DataFrame({"era": ["a", "a", "a", "b", "b"], "term": ["x", "y", "z", "u", "v"],
+    ...                       "g2": ["3", "9", "1", "2", "5"]})
+    >>> rows, share = shown_rows(frame, name="keyness_by_era", max_rows=4)
+    >>> rows["term"].tolist(), share
+    (['x', 'y', 'u', 'v'], 2)
+    """
+    if len(frame) <= max_rows:
+        return frame, None
+    choice = ROW_CHOICES.get(name)
+    try:
+        key = None if choice is None else choice.key(frame)
+    except KeyError:
+        key = None
+    if key is None or not set(choice.by) <= set(frame.columns):
+        return frame.head(max_rows), None
+    sizes = frame.groupby(list(choice.by), sort=False, dropna=False).size().tolist()
+    share = max(1, text_limit(sizes, max_chars=max_rows) or 0)
+    ranked = frame.assign(_key=key.to_numpy(), _at=np.arange(len(frame))).sort_values(
+        ["_key", "_at"], kind="stable", na_position="last")
+    ranked = ranked[ranked.groupby(list(choice.by), sort=False, dropna=False).cumcount() < share]
+    return ranked.sort_values("_at").drop(columns=["_key", "_at"]).head(max_rows), share
 
 
 def summary_html(documents_csv: str | None, *, warnings: Sequence[str], lang: str = "zh") -> str:
@@ -582,10 +741,25 @@ def summary_html(documents_csv: str | None, *, warnings: Sequence[str], lang: st
             f'<h3>{html.escape(text["warnings"])}</h3>{shown}</section>')
 
 
-def caption_of(name: str, *, lang: str = "zh") -> str:
-    """The caption of figure ``name`` (``word_shift_2`` takes ``word_shift``'s); "" for an unknown figure."""
+def caption_of(name: str, *, lang: str = "zh", eras: int = 0) -> str:
+    """The caption of figure ``name`` (``word_shift_2`` takes ``word_shift``'s); "" for an unknown figure.
+
+    ``eras``: how many eras ``keyness_by_era`` has; beyond :data:`corpus.plots.MAX_KEYNESS_PANELS` it is drawn
+    as a heat table of G² without counts, and its caption says so (:data:`HEAT_CAPTION`).
+    """
+    if name == "keyness_by_era" and eras > MAX_KEYNESS_PANELS:
+        return HEAT_CAPTION[lang]
     base = re.sub(r"_\d+$", "", name)
     return CAPTIONS.get(base, CAPTIONS.get(name, {})).get(lang, "")
+
+
+def keyness_eras(csvs: Mapping[str, str | None], texts: pd.DataFrame) -> int:
+    """How many eras the ``keyness_by_era`` figure shows: those of its CSV, else (not embedded) those of the texts."""
+    csv_text = csvs.get("keyness_by_era")
+    if csv_text is None:
+        return len(ordered_eras(texts))
+    frame = pd.read_csv(io.StringIO(csv_text.lstrip("\ufeff")), dtype=str, keep_default_na=False)
+    return frame["era"].nunique() if "era" in frame else len(ordered_eras(texts))
 
 
 def texts_note(texts: pd.DataFrame, *, lang: str = "zh") -> str:
@@ -628,9 +802,10 @@ def page_html(*, figures: Mapping[str, str], csvs: Mapping[str, str | None], tex
     esc = html.escape
     parts = [summary_html(csvs.get("documents"), warnings=warnings, lang=lang)]
     parts.append(f'<section id="figures"><h2>{esc(text["figures"])}</h2>')
+    eras = keyness_eras(csvs, texts) if "keyness_by_era" in figures else 0
     for name, svg in figures.items():
         parts.append(f'<figure id="figure-{esc(name)}">{inline_svg(svg, prefix=name)}'
-                     f"<figcaption><b>{esc(name)}</b>: {esc(caption_of(name, lang=lang))} "
+                     f"<figcaption><b>{esc(name)}</b>: {esc(caption_of(name, lang=lang, eras=eras))} "
                      f"{_download(name, csvs.get(name, ''), lang=lang)}</figcaption></figure>")
     parts.append("</section>")
     parts.append(
@@ -656,6 +831,7 @@ def page_html(*, figures: Mapping[str, str], csvs: Mapping[str, str | None], tex
         "csv": {k: v for k, v in csvs.items() if v is not None}, "eras": [str(e) for e in ordered_eras(texts)],
         "texts": texts[["id", "year", "era", "title", "text", "n_han"]].to_dict("records"), "text": text,
         "font": f'"{FONT_FAMILY}", sans-serif', "max_kwic": MAX_KWIC_LINES, "width": KWIC_WIDTH,
+        "budget_ms": SEARCH_BUDGET_MS,
     }
     font = font_css(body + "".join(texts["text"]) + "".join(text.values())) if callable(font_css) else font_css
     return (f'<!DOCTYPE html>\n<html lang="{"zh-Hans" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
