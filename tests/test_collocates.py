@@ -41,11 +41,16 @@ TEXTS = {
 METADATA = "id,file,year,title\na,a.txt,2006,甲\nb,b.txt,2011,乙\nc,c.txt,2023,丙\n"
 
 
-@pytest.fixture(scope="module")
-def corpus_frames(tmp_path_factory):
-    folder = write_corpus(tmp_path_factory.mktemp("colloc") / "d", TEXTS, METADATA)
+def _frames(tmp_path_factory, texts: dict[str, str], metadata: str):
+    """Tokens, docs (eras by year) and folder of a small corpus written for one test module."""
+    folder = write_corpus(tmp_path_factory.mktemp("colloc") / "d", texts, metadata)
     docs = clean_docs(load_docs(folder, by="year"))
     return segment_docs(docs), docs, folder
+
+
+@pytest.fixture(scope="module")
+def corpus_frames(tmp_path_factory):
+    return _frames(tmp_path_factory, TEXTS, METADATA)
 
 
 def _row(table: pd.DataFrame, era: str, collocate: str) -> pd.Series:
@@ -203,9 +208,7 @@ NEAR_METADATA = "id,file,year,title\na,a.txt,2006,甲\nb,b.txt,2011,乙\n"
 
 @pytest.fixture(scope="module")
 def near_frames(tmp_path_factory):
-    folder = write_corpus(tmp_path_factory.mktemp("near") / "d", NEAR_TEXTS, NEAR_METADATA)
-    docs = clean_docs(load_docs(folder, by="year"))
-    return segment_docs(docs), docs
+    return _frames(tmp_path_factory, NEAR_TEXTS, NEAR_METADATA)[:2]
 
 
 def test_the_second_fixture_is_segmented_as_counted_by_hand(near_frames):

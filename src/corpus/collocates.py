@@ -522,23 +522,29 @@ def _offsets(arrays: dict, docs: pd.DataFrame, positions: np.ndarray) -> np.ndar
     full, words, vocabulary = arrays["full_index"], arrays["full_word"], arrays["vocabulary"]
     paragraph, para = arrays["full_paragraph"], arrays["para"]
     line_starts: dict[str, list[int]] = {}
+    token_starts: dict[int, tuple[int, list[int]]] = {}  # per paragraph: its first token, each token's offset
     starts = np.zeros(len(positions), dtype=np.int64)
     for k, position in enumerate(positions):
         doc_id, i = arrays["doc_names"][arrays["doc"][position]], full[position]
-        text = texts[doc_id]
-        if doc_id not in line_starts:  # the paragraphs of corpus.clean.paragraphs_of: the non-empty lines
-            lines = text.split("\n")
-            offsets = np.cumsum([0] + [len(line) + 1 for line in lines])
-            line_starts[doc_id] = [int(o) for o, line in zip(offsets, lines, strict=False) if line]
-        cursor = line_starts[doc_id][para[i]]
-        for j in range(int(np.searchsorted(paragraph, paragraph[i])), i + 1):
-            word = vocabulary[words[j]]
-            found = text.find(word, cursor)
-            if found < 0 or (found > cursor and not text[cursor:found].isspace()):
-                raise CorpusError(f"speech {doc_id}'s tokens do not spell its text_clean in paragraph {para[i]}; "
-                                  "segment the same docs frame")
-            cursor = found + len(word)
-        starts[k] = cursor - len(word)
+        if paragraph[i] not in token_starts:  # each paragraph spelt once, however many lines it gives
+            text = texts[doc_id]
+            if doc_id not in line_starts:  # the paragraphs of corpus.clean.paragraphs_of: the non-empty lines
+                lines = text.split("\n")
+                offsets = np.cumsum([0] + [len(line) + 1 for line in lines])
+                line_starts[doc_id] = [int(o) for o, line in zip(offsets, lines, strict=False) if line]
+            cursor, first = line_starts[doc_id][para[i]], int(np.searchsorted(paragraph, paragraph[i]))
+            spelt = []
+            for j in range(first, int(np.searchsorted(paragraph, paragraph[i], side="right"))):
+                word = vocabulary[words[j]]
+                found = text.find(word, cursor)
+                if found < 0 or (found > cursor and not text[cursor:found].isspace()):
+                    raise CorpusError(f"speech {doc_id}'s tokens do not spell its text_clean in paragraph "
+                                      f"{para[i]}; segment the same docs frame")
+                spelt.append(found)
+                cursor = found + len(word)
+            token_starts[paragraph[i]] = (first, spelt)
+        first, spelt = token_starts[paragraph[i]]
+        starts[k] = spelt[i - first]
     return starts
 
 
