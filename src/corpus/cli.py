@@ -976,8 +976,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     args = build_parser().parse_args(argv)
+    from .memory import raise_if_interrupted, record_ctrl_c
+
+    record_ctrl_c()
     try:
-        return args.func(args)
+        status = args.func(args)
+        raise_if_interrupted()  # a Ctrl-C swallowed where no stage checked after it
+        return status
     except CorpusError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import gc
 import resource
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -113,7 +114,9 @@ class Stages:
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         try:
+            raise_if_interrupted()
             yield
+            raise_if_interrupted()
         finally:
             done.set()
             sampler.join()
@@ -190,3 +193,50 @@ def become_worker(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
+
+
+_ctrl_c = threading.Event()
+
+
+def record_ctrl_c() -> None:
+    """Answer Ctrl-C in this process by remembering it as well as raising ``KeyboardInterrupt``.
+
+    Python runs a signal handler wherever the main thread is: inside a weakref callback or a ``__del__``
+    (matplotlib's transforms have them) the ``KeyboardInterrupt`` is "ignored" and the Ctrl-C lost, and a
+    report then ran on to exit 0. Remembered, it is raised again at the next stage
+    (:func:`raise_if_interrupted`). Only from the main thread, and only where Ctrl-C is not ignored (a
+    background job) or handled by someone else already.
+    """
+    import signal
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGINT) not in (signal.default_int_handler, _on_ctrl_c):
+        return
+    _ctrl_c.clear()
+    signal.signal(signal.SIGINT, _on_ctrl_c)
+    if sys.unraisablehook is not _quiet_ctrl_c:
+        _quiet_ctrl_c.previous = sys.unraisablehook
+        sys.unraisablehook = _quiet_ctrl_c
+
+
+def _on_ctrl_c(signum, frame):
+    _ctrl_c.set()
+    raise KeyboardInterrupt
+
+
+def _quiet_ctrl_c(unraisable) -> None:
+    """A swallowed Ctrl-C is not reported as "Exception ignored in …" with its traceback: it is remembered."""
+    if isinstance(unraisable.exc_value, KeyboardInterrupt):
+        _ctrl_c.set()
+        return
+    _quiet_ctrl_c.previous(unraisable)
+
+
+_quiet_ctrl_c.previous = sys.__unraisablehook__
+
+
+def raise_if_interrupted() -> None:
+    """Raise ``KeyboardInterrupt`` if a Ctrl-C came (:func:`record_ctrl_c`), even one Python swallowed."""
+    if _ctrl_c.is_set():
+        raise KeyboardInterrupt
