@@ -261,14 +261,14 @@ SCRIPT = r"""
   var input = document.getElementById("explorer-query");
   var status = document.getElementById("explorer-status");
   function escapeRegExp(s) { return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
-  // The search, self-contained: its source text becomes the Web Worker's, so that a pattern that backtracks
-  // for ever (such as (.*)*X) can be stopped after the budget without freezing the page.
+  // The search and escapeRegExp, self-contained: their source text becomes the Web Worker's, so that a pattern that
+  // backtracks for ever (such as (.*)*X) can be stopped after the budget without freezing the page.
   function search(texts, query, maxLines, width) {
     var re, bad = false, byEra = {}, lines = [], total = 0, docs = 0;
     try {
       re = new RegExp(query, "gu");
     } catch (e) {
-      re = new RegExp(query.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), "gu");
+      re = new RegExp(escapeRegExp(query), "gu");
       bad = true;
     }
     texts.forEach(function (t) {
@@ -292,7 +292,8 @@ SCRIPT = r"""
   var HAN = {};
   DATA.eras.forEach(function (era) { HAN[era] = 0; });
   DATA.texts.forEach(function (t) { HAN[t.era] += t.n_han; });
-  var WORKER = '"use strict";var search = ' + search.toString() + ';var texts = [];\n' +
+  var WORKER = '"use strict";' + escapeRegExp.toString() + ";var search = " + search.toString() +
+    ";var texts = [];\n" +
     "onmessage = function (e) {\n" +
     "  if (e.data.texts) { texts = e.data.texts; return; }\n" +
     "  try { postMessage({id: e.data.id, result: search(texts, e.data.query, e.data.max, e.data.width)}); }\n" +
@@ -706,11 +707,11 @@ def shown_rows(frame: pd.DataFrame, *, name: str, max_rows: int = MAX_TABLE_ROWS
     if len(frame) <= max_rows:
         return frame, None
     choice = ROW_CHOICES.get(name)
+    if choice is None or not set(choice.by) <= set(frame.columns):
+        return frame.head(max_rows), None
     try:
-        key = None if choice is None else choice.key(frame)
-    except KeyError:
-        key = None
-    if key is None or not set(choice.by) <= set(frame.columns):
+        key = choice.key(frame)
+    except KeyError:  # a table without the column that ranks its rows
         return frame.head(max_rows), None
     sizes = frame.groupby(list(choice.by), sort=False, dropna=False).size().tolist()
     share = max(1, text_limit(sizes, max_chars=max_rows) or 0)
